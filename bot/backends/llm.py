@@ -1,0 +1,307 @@
+"""Chat models behind one small interface.
+
+- `LocalLlama`: a GGUF file run in-process by llama-cpp-python, loaded once and reused; calls are
+  serialised with a lock (llama.cpp contexts are not thread-safe). llama-cpp-python keeps the KV
+  cache of the previous prompt, so a prompt that starts with the same fixed prefix (system
+  prompt) skips re-processing it.
+- `OpenAIServer`: any OpenAI-compatible server (llama-server, llama_cpp.server, vLLM), streaming.
+- `ScriptedModel`: scripted replies for fast tests, with a `history` of the calls.
+
+`stream(messages)` yields text pieces; afterwards `last` holds token counts and timings.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from bot.errors import ModelError, NewsbotError, ExitCode
+
+
+@dataclass
+class GenStats:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    first_token_ms: float | None = None
+    total_ms: float = 0.0
+    cached_tokens: int = 0  # prompt tokens reused from the previous call's KV cache
+
+
+class ContextOverflow(NewsbotError):
+    def __init__(self, needed: int, n_ctx: int):
+        super().__init__(
+            "Context overflow",
+            f"the prompt needs {needed} tokens but the model context holds {n_ctx}. "
+            "Lower --k or the prompt_budget setting, or raise n_ctx.",
+            ExitCode.MODEL,
+        )
+        self.needed = needed
+        self.n_ctx = n_ctx
+
+
+class ChatModel:
+    name: str = "model"
+    n_ctx: int = 4096
+
+    def __init__(self) -> None:
+        self.last = GenStats()
+        self.cancel_event = threading.Event()
+
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        raise NotImplementedError
+
+    def complete(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> str:
+        return "".join(self.stream(messages, max_tokens, stop))
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)
+
+    def close(self) -> None:
+        pass
+
+
+class LocalLlama(ChatModel):
+    def __init__(self, path: Path, name: str | None = None, n_ctx: int = 4096, n_threads: int = 2,
+                 n_batch: int = 512, temperature: float = 0.0, seed: int = 42):
+        super().__init__()
+        self.path = Path(path)
+        self.name = name or self.path.stem
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.n_batch = n_batch
+        self.temperature = temperature
+        self.seed = seed
+        self._llm = None
+        self._formatter = None
+        self._lock = threading.RLock()
+
+    # -- lifetime -------------------------------------------------------------------------
+    @property
+    def llm(self):
+        with self._lock:
+            if self._llm is None:
+                self._load()
+            return self._llm
+
+    def _load(self) -> None:
+        try:
+            from llama_cpp import Llama
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise ModelError("llama-cpp-python is not installed", f"{exc}. Run `make run` or `pip install -e .`.") from None
+        try:
+            self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                              n_threads_batch=self.n_threads, n_batch=self.n_batch, seed=self.seed,
+                              verbose=False)
+        except Exception as exc:  # llama.cpp raises ValueError on a bad file
+            raise ModelError("Could not load model", f"{self.path}: {exc}. Check the file (`newsbot doctor`) or pull it again.") from None
+        meta = self._llm.metadata
+        template = meta.get("tokenizer.chat_template")
+        if template:
+            eos = self._token_text(int(meta.get("tokenizer.ggml.eos_token_id", self._llm.token_eos())))
+            bos = self._token_text(int(meta.get("tokenizer.ggml.bos_token_id", self._llm.token_bos())))
+            self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+    def _token_text(self, tid: int) -> str:
+        try:
+            return self._llm.detokenize([tid], special=True).decode("utf-8", "ignore")
+        except Exception:
+            return ""
+
+    def close(self) -> None:
+        with self._lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
+
+    # -- prompts --------------------------------------------------------------------------
+    def format(self, messages: list[dict]) -> tuple[str, list[str]]:
+        """The exact prompt text the model sees, and the template's stop strings."""
+        llm = self.llm
+        if self._formatter is not None:
+            res = self._formatter(messages=messages)
+            stops = res.stop if isinstance(res.stop, list) else ([res.stop] if res.stop else [])
+            return res.prompt, stops
+        text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+        return text + "<|im_start|>assistant\n", ["<|im_end|>"]
+
+    def tokenize(self, prompt: str) -> list[int]:
+        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    # -- generation -----------------------------------------------------------------------
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        with self._lock:
+            prompt, tstops = self.format(messages)
+            tokens = self.tokenize(prompt)
+            yield from self.stream_tokens(tokens, max_tokens, (stop or []) + tstops)
+
+    def stream_tokens(self, tokens: list[int], max_tokens: int, stop: list[str]) -> Iterator[str]:
+        with self._lock:
+            llm = self.llm
+            if len(tokens) + max_tokens > self.n_ctx:
+                raise ContextOverflow(len(tokens) + max_tokens, self.n_ctx)
+            self.cancel_event.clear()
+            stats = GenStats(prompt_tokens=len(tokens))
+            prev = list(llm._input_ids[: llm.n_tokens]) if llm.n_tokens else []
+            common = 0
+            for a, b in zip(prev, tokens):
+                if a != b:
+                    break
+                common += 1
+            stats.cached_tokens = common
+            t0 = time.perf_counter()
+            try:
+                it = llm.create_completion(tokens, max_tokens=max_tokens, temperature=self.temperature,
+                                           top_k=1 if self.temperature == 0 else 40, seed=self.seed,
+                                           stop=stop, stream=True)
+                for chunk in it:
+                    piece = chunk["choices"][0]["text"]
+                    if stats.first_token_ms is None:
+                        stats.first_token_ms = (time.perf_counter() - t0) * 1000
+                    stats.completion_tokens += 1
+                    self.last = stats
+                    if piece:
+                        yield piece
+                    if self.cancel_event.is_set():
+                        break
+            except ValueError as exc:
+                if "context" in str(exc).lower() or "exceed" in str(exc).lower():
+                    raise ContextOverflow(len(tokens) + max_tokens, self.n_ctx) from None
+                raise ModelError("Generation failed", str(exc)) from None
+            stats.total_ms = (time.perf_counter() - t0) * 1000
+            if stats.first_token_ms is None:
+                stats.first_token_ms = stats.total_ms
+            self.last = stats
+
+
+class OpenAIServer(ChatModel):
+    """Generation on an OpenAI-compatible server (`/v1/chat/completions`, streaming SSE)."""
+
+    def __init__(self, url: str, model: str = "default", timeout: float = 120.0, temperature: float = 0.0,
+                 seed: int = 42, n_ctx: int = 4096):
+        super().__init__()
+        self.url = url.rstrip("/")
+        if not self.url.endswith("/v1"):
+            self.url += "/v1"
+        self.name = f"{model}@{url}"
+        self.model = model
+        self.timeout = timeout
+        self.temperature = temperature
+        self.seed = seed
+        self.n_ctx = n_ctx
+
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        import httpx
+
+        self.cancel_event.clear()
+        body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": self.temperature,
+                "seed": self.seed, "stream": True, "stream_options": {"include_usage": True}}
+        if stop:
+            body["stop"] = stop
+        stats = GenStats()
+        t0 = time.perf_counter()
+        try:
+            with httpx.stream("POST", f"{self.url}/chat/completions", json=body, timeout=self.timeout) as resp:
+                if resp.status_code != 200:
+                    detail = resp.read().decode("utf-8", "ignore")[:200]
+                    if "context" in detail.lower() and ("exceed" in detail.lower() or "length" in detail.lower()):
+                        raise ContextOverflow(0, self.n_ctx)
+                    raise ModelError("Model server error", f"{self.url} answered HTTP {resp.status_code}: {detail}")
+                for line in resp.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    obj = json.loads(data)
+                    if obj.get("usage"):
+                        stats.prompt_tokens = obj["usage"].get("prompt_tokens", 0)
+                        stats.completion_tokens = obj["usage"].get("completion_tokens", stats.completion_tokens)
+                    for choice in obj.get("choices") or []:
+                        piece = (choice.get("delta") or {}).get("content") or ""
+                        if piece:
+                            if stats.first_token_ms is None:
+                                stats.first_token_ms = (time.perf_counter() - t0) * 1000
+                            stats.completion_tokens += 1
+                            yield piece
+                    if self.cancel_event.is_set():
+                        break
+        except httpx.TimeoutException:
+            raise ModelError("Model server timed out", f"no answer from {self.url} within {self.timeout:g}s. Check the server or raise llm_timeout.") from None
+        except httpx.HTTPError as exc:
+            raise ModelError("Cannot reach model server", f"{self.url}: {exc}. Start the server or fix --llm-url.") from None
+        stats.total_ms = (time.perf_counter() - t0) * 1000
+        stats.first_token_ms = stats.first_token_ms or stats.total_ms
+        self.last = stats
+
+
+Reply = str | Callable[[list[dict]], str]
+
+
+class ScriptedModel(ChatModel):
+    """A fake chat model for tests: replies are given in order (a string, or a function of the
+    messages); the last one repeats. Every call is kept in `history`."""
+
+    def __init__(self, replies: list[Reply] | None = None, name: str = "scripted", delay: float = 0.0):
+        super().__init__()
+        self.replies: list[Reply] = list(replies or ["The articles do not say."])
+        self.history: list[list[dict]] = []
+        self.name = name
+        self.delay = delay
+
+    def enqueue(self, *replies: Reply) -> None:
+        self.replies.extend(replies)
+
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        self.cancel_event.clear()
+        self.history.append(messages)
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        text = reply(messages) if callable(reply) else reply
+        prompt = sum(len(m["content"]) for m in messages) // 4
+        stats = GenStats(prompt_tokens=prompt)
+        t0 = time.perf_counter()
+        for word in text.split(" "):
+            if self.cancel_event.is_set():
+                break
+            if self.delay:
+                time.sleep(self.delay)
+            if stats.first_token_ms is None:
+                stats.first_token_ms = (time.perf_counter() - t0) * 1000
+            stats.completion_tokens += 1
+            yield word if stats.completion_tokens == 1 else " " + word
+        stats.total_ms = (time.perf_counter() - t0) * 1000
+        self.last = stats
+
+
+_CACHE: dict[tuple, ChatModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_chat_model(settings, model: str | None = None) -> ChatModel:
+    """The chat model named by the settings, loaded once per process and reused."""
+    if settings.llm_url:
+        key = ("server", settings.llm_url, model or settings.chat_model)
+        with _CACHE_LOCK:
+            if key not in _CACHE:
+                _CACHE[key] = OpenAIServer(settings.llm_url, model=model or settings.chat_model,
+                                           timeout=settings.llm_timeout, temperature=settings.temperature,
+                                           seed=settings.seed, n_ctx=settings.n_ctx)
+            return _CACHE[key]
+    from bot.models import resolve_chat_model
+
+    name = model or settings.chat_model
+    path = resolve_chat_model(name, settings.models_dir)
+    key = ("local", str(path), settings.n_ctx, settings.resolved_threads(), settings.temperature, settings.seed)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = LocalLlama(path, name=name if not name.endswith(".gguf") else Path(name).stem,
+                                     n_ctx=settings.n_ctx, n_threads=settings.resolved_threads(),
+                                     n_batch=settings.n_batch, temperature=settings.temperature, seed=settings.seed)
+        return _CACHE[key]

@@ -1,0 +1,82 @@
+"""The `newsbot` command. Each command group lives in its own module; heavy libraries
+(llama_cpp, chromadb, onnxruntime, textual) are imported only inside the commands that use them."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer.core import TyperGroup
+
+from bot import __version__
+from bot.errors import ExitCode, NewsbotError
+
+
+class NewsbotGroup(TyperGroup):
+    """Turns expected errors into one line on stderr and a documented exit code."""
+
+    def invoke(self, ctx):
+        import click
+
+        try:
+            return super().invoke(ctx)
+        except NewsbotError as exc:
+            _fail(exc.one_line())
+            raise click.exceptions.Exit(int(exc.code)) from None
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            _fail("Interrupted")
+            raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:
+            if os.environ.get("NEWSBOT_DEBUG"):
+                raise
+            _fail(f"Unexpected error: {type(exc).__name__}: {exc} (run `newsbot --debug ...` for the traceback)")
+            raise click.exceptions.Exit(int(ExitCode.FAILURE)) from None
+
+
+def _fail(line: str) -> None:
+    sys.stderr.write("newsbot: " + " ".join(str(line).split()) + "\n")
+    sys.stderr.flush()
+
+
+app = typer.Typer(
+    cls=NewsbotGroup,
+    name="newsbot",
+    help="A local, offline bot that answers questions about news articles and writes briefings; every sentence is cited.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"newsbot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected errors."),
+) -> None:
+    if debug:
+        os.environ["NEWSBOT_DEBUG"] = "1"
+
+
+def _register() -> None:
+    from bot.cli import ask, brief, doctor, evaluate, ingest, models, tui
+
+    for mod in (models, doctor, ingest, ask, evaluate, brief, tui):
+        mod.register(app)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    app(args=argv, prog_name="newsbot")

@@ -1,0 +1,35 @@
+"""Helpers shared by the command modules: settings from flags, JSON printing, consoles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+
+from bot.config import LoadedSettings, load_settings
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+IndexOpt = typer.Option(None, "--index", help="Index directory (default ./index).", show_default=False)
+ChromaOpt = typer.Option(None, "--chroma-url", help="Use a Chroma server at this URL instead of the embedded store.", show_default=False)
+ModelOpt = typer.Option(None, "--model", help="Chat model: catalogue name or path to a .gguf file.", show_default=False)
+LlmUrlOpt = typer.Option(None, "--llm-url", help="Use an OpenAI-compatible server for generation.", show_default=False)
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of text.")
+
+
+def settings_from(**flags: Any) -> LoadedSettings:
+    return load_settings({k: v for k, v in flags.items() if v is not None})
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def opt_path(p: Optional[Path]) -> Optional[Path]:
+    return Path(p) if p is not None else None

@@ -1,0 +1,115 @@
+"""`newsbot doctor`: effective settings and where each came from, versions, models, index."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, out, print_json, settings_from
+from bot.errors import ExitCode
+
+PACKAGES = ("newsbot", "llama-cpp-python", "chromadb", "onnxruntime", "tokenizers", "bm25s", "typer", "textual", "rich")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def doctor(
+        index: Optional[Path] = IndexOpt,
+        chroma_url: Optional[str] = ChromaOpt,
+        deep: bool = typer.Option(False, "--deep", help="Re-hash model files instead of trusting verification stamps."),
+        repair: bool = typer.Option(True, "--repair/--no-repair", help="Remove leftovers of an interrupted ingest."),
+        json_: bool = JsonOpt,
+    ) -> None:
+        """Check settings, packages, models and the index; exit non-zero when something is wrong."""
+        from bot.models import CATALOGUE, status, spec_for
+
+        loaded = settings_from(index_dir=index, chroma_url=chroma_url)
+        s = loaded.settings
+        problems: list[str] = []
+        versions = {}
+        for pkg in PACKAGES:
+            try:
+                versions[pkg] = metadata.version(pkg)
+            except metadata.PackageNotFoundError:
+                versions[pkg] = None
+                if pkg != "newsbot":
+                    problems.append(f"package {pkg} is not installed: run `make run` or `pip install -e .`")
+        models = []
+        for spec in CATALOGUE.values():
+            st = status(spec, s.models_dir, deep=deep).to_json()
+            st["needed"] = spec.name in (s.chat_model, s.embed_model)
+            models.append(st)
+            if st["needed"] and not st["verified"]:
+                what = st["problem"] or "missing"
+                problems.append(f"model {spec.name}: {what}; run `newsbot models pull {spec.name}`")
+        if s.chat_model not in CATALOGUE and not s.llm_url:
+            if not Path(s.chat_model).expanduser().is_file():
+                problems.append(f"chat model file {s.chat_model} not found")
+        idx_report = _index_report(s, repair, problems)
+        report = {
+            "ok": not problems,
+            "problems": problems,
+            "settings": {name: {"value": str(getattr(s, name)) if getattr(s, name) is not None else None,
+                                "from": loaded.origins[name]} for name in type(s).model_fields},
+            "config_file": str(loaded.config_file) if loaded.config_file else None,
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpu_threads": os.cpu_count(),
+            "model_threads": s.resolved_threads(),
+            "packages": versions,
+            "models": models,
+            "index": idx_report,
+        }
+        if json_:
+            print_json(report)
+        else:
+            _print(report)
+        if problems:
+            raise typer.Exit(ExitCode.FAILURE)
+
+
+def _index_report(s, repair: bool, problems: list[str]) -> dict:
+    try:
+        from bot.core.index import inspect_index
+    except ImportError:
+        return {"path": str(s.index_dir), "state": "unknown"}
+    try:
+        rep = inspect_index(s, repair=repair)
+    except Exception as exc:  # report, don't crash: doctor must always answer
+        problems.append(f"index {s.index_dir}: {exc}")
+        return {"path": str(s.index_dir), "state": "error", "error": str(exc)}
+    for p in rep.get("problems", []):
+        problems.append(f"index: {p}")
+    return rep
+
+
+def _print(r: dict) -> None:
+    from rich.table import Table
+
+    out.print(f"[bold]newsbot {r['packages'].get('newsbot')}[/] · Python {r['python']} · {r['cpu_threads']} CPU threads (model uses {r['model_threads']})")
+    out.print(f"config file: {r['config_file'] or 'none'}")
+    t = Table(title="Settings", show_lines=False)
+    t.add_column("setting")
+    t.add_column("value")
+    t.add_column("from")
+    for name, v in r["settings"].items():
+        t.add_row(name, str(v["value"]), v["from"])
+    out.print(t)
+    out.print("packages: " + ", ".join(f"{k} {v or '[red]missing[/]'}" for k, v in r["packages"].items()))
+    for m in r["models"]:
+        mark = "[green]verified[/]" if m["verified"] else ("[red]" + (m["problem"] or "missing") + "[/]")
+        out.print(f"model {m['name']} ({m['role']}{', in use' if m['needed'] else ''}): {mark} {m['path']}")
+    idx = r["index"]
+    out.print("index: " + ", ".join(f"{k}={v}" for k, v in idx.items() if k not in ("problems", "repaired")))
+    for rep in idx.get("repaired", []) or []:
+        out.print(f"[yellow]repaired:[/] {rep}")
+    if r["problems"]:
+        for p in r["problems"]:
+            out.print(f"[red]problem:[/] {p}")
+    else:
+        out.print("[green]all good[/]")

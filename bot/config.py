@@ -1,0 +1,110 @@
+"""Settings: one model, filled from defaults < newsbot.toml < NEWSBOT_* env < command-line flags.
+
+The config file is `./newsbot.toml` if it exists, otherwise `<user config dir>/newsbot.toml`
+(or the file named by NEWSBOT_CONFIG). Every field can be set in the file (same name), in the
+environment (`NEWSBOT_<FIELD>` upper-cased) or, where the command offers it, by a flag.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_cache_dir, user_config_dir
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.errors import UsageError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "NEWSBOT_"
+
+
+def _default_models_dir() -> Path:
+    return Path(user_cache_dir("newsbot")) / "models"
+
+
+def _default_prompts_dir() -> Path:
+    return REPO_ROOT / "prompts"
+
+
+class Settings(BaseModel):
+    """Every knob of newsbot. Field descriptions are shown by `newsbot doctor`."""
+
+    model_config = {"extra": "forbid", "validate_assignment": True}
+
+    index_dir: Path = Field(Path("index"), description="On-disk index (Chroma store, keyword index, registry, history).")
+    models_dir: Path = Field(default_factory=_default_models_dir, description="Where pulled models live.")
+    prompts_dir: Path = Field(default_factory=_default_prompts_dir, description="Prompt template files.")
+    chat_model: str = Field("qwen2.5-coder-1.5b-instruct", description="Catalogue name or path to a .gguf file.")
+    embed_model: str = Field("all-minilm-l6-v2", description="Catalogue name of the embedding model.")
+    n_ctx: int = Field(4096, ge=512, description="Model context size in tokens.")
+    n_threads: int = Field(0, ge=0, description="CPU threads for the model (0: all cores).")
+    n_batch: int = Field(512, ge=8, description="Prompt batch size for llama.cpp.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic).")
+    seed: int = Field(42, description="Random seed for generation.")
+    max_tokens: int = Field(160, ge=8, description="Most tokens generated for an answer.")
+    k: int = Field(8, ge=1, le=100, description="Passages considered per question before packing.")
+    prompt_budget: int = Field(520, ge=64, description="Prompt tokens spent on passages.")
+    chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store.")
+    llm_url: str | None = Field(None, description="Use an OpenAI-compatible server (http://host:port/v1) for generation.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait on the model server.")
+    lock_timeout: float = Field(10.0, ge=0, description="Seconds to wait for another process's index lock.")
+    max_file_mb: float = Field(20.0, gt=0, description="Larger input files are refused by ingest.")
+
+    def resolved_threads(self) -> int:
+        return self.n_threads or (os.cpu_count() or 1)
+
+
+@dataclass
+class LoadedSettings:
+    settings: Settings
+    origins: dict[str, str] = field(default_factory=dict)  # field -> "default" | "file:PATH" | "env:NAME" | "flag"
+    config_file: Path | None = None
+
+
+def config_file_path() -> Path | None:
+    explicit = os.environ.get(ENV_PREFIX + "CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path("newsbot.toml")
+    if local.is_file():
+        return local
+    user = Path(user_config_dir("newsbot")) / "newsbot.toml"
+    return user if user.is_file() else None
+
+
+def load_settings(flags: dict[str, Any] | None = None) -> LoadedSettings:
+    """Build the settings; `flags` holds command-line values (None means: not given)."""
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {name: "default" for name in Settings.model_fields}
+    path = config_file_path()
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise UsageError("Bad config file", f"{path}: {exc}. Fix or remove it.") from None
+        data = data.get("newsbot", data)
+        for key, value in data.items():
+            if key not in Settings.model_fields:
+                raise UsageError("Bad config file", f"{path}: unknown setting '{key}'. Known: {', '.join(Settings.model_fields)}.")
+            values[key] = value
+            origins[key] = f"file:{path}"
+    for name in Settings.model_fields:
+        env = ENV_PREFIX + name.upper()
+        if env in os.environ:
+            values[name] = os.environ[env] or None
+            origins[name] = f"env:{env}"
+    for name, value in (flags or {}).items():
+        if value is not None:
+            values[name] = value
+            origins[name] = "flag"
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"])
+        raise UsageError("Bad setting", f"{name} ({origins.get(name, '?')}): {err['msg']}.") from None
+    return LoadedSettings(settings, origins, path)

@@ -1,0 +1,146 @@
+"""Plain data shared by ingestion, retrieval, answering, briefing, evaluation and the UI.
+
+An `Answer` is one object everywhere: `ask --json` prints `answer.to_json()`, `eval` scores it,
+the TUI shows it, the history stores it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Article:
+    """A parsed article, before indexing."""
+
+    text: str
+    title: str
+    outlet: str | None = None
+    date: str | None = None  # ISO YYYY-MM-DD
+    url: str | None = None
+    author: str | None = None
+    source_file: str = ""  # basename of the file
+    path: str = ""  # absolute path of the file
+    key: str = ""  # path, or path#N for the N-th article of a multi-article file
+
+
+@dataclass
+class Chunk:
+    id: str  # f"{article_id}:{position}"
+    article_id: str
+    position: int  # 0-based position in the article
+    start: int  # character offsets in the article text
+    end: int
+    text: str
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its article's metadata."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    position: int
+    title: str
+    outlet: str | None
+    date: str | None
+    source_file: str
+    score: float = 0.0
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    duplicates: list[str] = field(default_factory=list)  # article ids of near-duplicate copies collapsed into this one
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Sentence:
+    text: str
+    citations: list[int]
+    supported: bool
+    reason: str = ""  # why a sentence was judged unsupported (empty when supported)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": self.citations, "supported": self.supported}
+
+
+@dataclass
+class Citation:
+    n: int
+    article_id: str
+    title: str
+    outlet: str | None
+    date: str | None
+    source_file: str
+    chunk_id: str
+    passage: str
+    quote: str  # the supporting span, exactly as in the article text
+    start: int  # character offsets of `quote` in the article text
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    sentences: list[Sentence] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Passage] = field(default_factory=list)
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    raw: str = ""  # what the model wrote, before checking
+    refusal_reason: str = ""
+
+    @property
+    def cited_files(self) -> list[str]:
+        seen: list[str] = []
+        for c in self.citations:
+            if c.source_file not in seen:
+                seen.append(c.source_file)
+        return seen
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "sentences": [s.to_json() for s in self.sentences],
+            "citations": [c.to_json() for c in self.citations],
+            "cited_files": self.cited_files,
+            "retrieved": [
+                {"chunk_id": p.chunk_id, "article_id": p.article_id, "source_file": p.source_file,
+                 "score": round(float(p.score), 6)}
+                for p in self.retrieved
+            ],
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "timings": self.timings,
+            "raw": self.raw,
+            "refusal_reason": self.refusal_reason,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Answer":
+        return cls(
+            question=d["question"], answer=d["answer"], refused=d["refused"],
+            sentences=[Sentence(s["text"], list(s["citations"]), s["supported"]) for s in d.get("sentences", [])],
+            citations=[Citation(**c) for c in d.get("citations", [])],
+            retrieved=[Passage(chunk_id=r["chunk_id"], article_id=r["article_id"], text="", start=0, end=0, position=0,
+                               title="", outlet=None, date=None, source_file=r["source_file"], score=r["score"])
+                       for r in d.get("retrieved", [])],
+            model=d.get("model", ""), prompt_tokens=d.get("prompt_tokens", 0),
+            completion_tokens=d.get("completion_tokens", 0), timings=d.get("timings", {}),
+            raw=d.get("raw", ""), refusal_reason=d.get("refusal_reason", ""),
+        )
