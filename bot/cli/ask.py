@@ -1,7 +1,113 @@
-"""(not yet implemented)"""
+"""`newsbot ask` and `newsbot history`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, LlmUrlOpt, ModelOpt, err, out, print_json, settings_from
+
+
+def _register_ask(app: typer.Typer) -> None:
+    @app.command()
+    def ask(
+        question: str = typer.Argument(..., help="The question, in quotes."),
+        index: Optional[Path] = IndexOpt,
+        model: Optional[str] = ModelOpt,
+        k: Optional[int] = typer.Option(None, "--k", help="Passages to retrieve before packing (default: setting k)."),
+        source: Optional[str] = typer.Option(None, "--source", help="Only articles from this outlet."),
+        since: Optional[str] = typer.Option(None, "--since", help="Only articles dated on/after YYYY-MM-DD."),
+        until: Optional[str] = typer.Option(None, "--until", help="Only articles dated on/before YYYY-MM-DD."),
+        keep_unsupported: bool = typer.Option(False, "--keep-unsupported", help="Keep sentences that fail the check, flagged."),
+        chroma_url: Optional[str] = ChromaOpt,
+        llm_url: Optional[str] = LlmUrlOpt,
+        json_: bool = JsonOpt,
+    ) -> None:
+        """Answer a question from the indexed articles, every sentence cited and checked."""
+        from bot.core.answering import Answerer
+
+        s = settings_from(index_dir=index, chat_model=model, chroma_url=chroma_url, llm_url=llm_url).settings
+        answerer = Answerer(s)
+        stream = not json_ and sys.stdout.isatty()
+        if stream:
+            err.print("[dim]thinking…[/]", end="\r")
+
+        def on_token(piece: str) -> None:
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+
+        answer = answerer.ask(question, k=k, source=source, since=since, until=until,
+                              keep_unsupported=keep_unsupported, on_token=on_token if stream else None)
+        if json_:
+            print_json(answer.to_json())
+            return
+        if stream:
+            sys.stdout.write("\n")
+        print_answer(answer, streamed=stream)
+
+
+def print_answer(answer, streamed: bool = False) -> None:
+    from rich.markup import escape
+
+    if streamed:
+        out.print("[dim]checked:[/]")
+    if answer.refused:
+        out.print(f"[bold]{escape(answer.answer)}[/] [dim]({escape(answer.refusal_reason)})[/]")
+        if answer.retrieved:
+            out.print("[dim]closest passages:[/]")
+            for p in answer.retrieved[:3]:
+                snippet = " ".join(p.text.split())[:160]
+                out.print(f"  · {escape(p.title)} [dim]({escape(p.source_file)})[/]: {escape(snippet)}…")
+    else:
+        out.print(escape(answer.answer))
+        out.print()
+        for c in answer.citations:
+            meta = " · ".join(x for x in (c.outlet, c.date, c.source_file) if x)
+            out.print(f"[bold][{c.n}][/] {escape(c.title)} [dim]({escape(meta)})[/]")
+            out.print(f"    “{escape(' '.join(c.quote.split()))}” [dim]chars {c.start}–{c.end}[/]")
+    t = answer.timings
+    out.print(f"[dim]{answer.model} · {answer.prompt_tokens} prompt tokens · first token {t.get('first_token_ms', 0) / 1000:.1f}s · total {t.get('total_ms', 0) / 1000:.1f}s[/]")
+
+
+def _register_history(app: typer.Typer) -> None:
+    @app.command()
+    def history(
+        index: Optional[Path] = IndexOpt,
+        limit: int = typer.Option(20, "--limit", "-n", help="How many entries."),
+        show: Optional[int] = typer.Option(None, "--show", help="Print one entry in full."),
+        json_: bool = JsonOpt,
+    ) -> None:
+        """List saved answers and briefings (newest first)."""
+        from bot.core.history import History
+
+        s = settings_from(index_dir=index).settings
+        h = History(s.index_dir / "history.sqlite")
+        if show is not None:
+            data = h.get_json(show)
+            if json_:
+                print_json(data)
+            elif "paragraph" in data:
+                out.print(data["paragraph"])
+            else:
+                from bot.core.types import Answer
+
+                print_answer(Answer.from_json(data))
+            return
+        rows = h.list(limit)
+        if json_:
+            print_json(rows)
+            return
+        if not rows:
+            out.print("No history yet: ask something with `newsbot ask \"...\"`.")
+            return
+        for r in rows:
+            mark = "refused" if r["refused"] else "answered"
+            out.print(f"{r['id']:>4}  {r['created']}  {r['kind']:<5} {mark:<8}  {r['question']}")
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    _register_ask(app)
+    _register_history(app)

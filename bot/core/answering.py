@@ -1,0 +1,263 @@
+"""Grounded answers: retrieve → pack → prompt → stream → check every sentence → Answer.
+
+One code path for `ask`, `eval` and the TUI. The model never sees article text as instructions
+(bot.core.safety), and nothing it writes reaches the reader unless the cited passage supports it
+(bot.core.citations); otherwise the answer is a plain refusal with the closest passages.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from bot.core import citations as cit
+from bot.core import prompts, safety
+from bot.core.types import Answer, Citation, Passage, Sentence
+
+REFUSAL_TEXT = "The articles don't say."
+
+
+@dataclass
+class Prepared:
+    """A passage as the model sees it (numbered, instructions blanked) and as the checker sees it."""
+
+    passage: Passage
+    checked: str  # passage text with planted instructions blanked (same length as passage.text)
+    prompt_text: str
+    removed: int = 0
+
+
+def prepare(passages: list[Passage]) -> list[Prepared]:
+    out = []
+    for p in passages:
+        blanked, removed = safety.blank_planted(p.text)
+        out.append(Prepared(p, blanked, safety.for_prompt(blanked, removed), removed))
+    return out
+
+
+def render_passage(template: prompts.Template, n: int, prep: Prepared, text: str | None = None) -> str:
+    p = prep.passage
+    meta = ", ".join(x for x in (p.outlet, p.date) if x) or p.source_file
+    return template.render(n=str(n), title=p.title, meta=meta, text=text if text is not None else prep.prompt_text)
+
+
+def pack(prepared: list[Prepared], budget: int, count_tokens: Callable[[str], int],
+         template: prompts.Template) -> tuple[list[Prepared], list[str]]:
+    """Passages in rank order until the token budget is spent; the first one is trimmed to fit
+    rather than dropped. Returns the packed passages and their rendered blocks."""
+    packed: list[Prepared] = []
+    blocks: list[str] = []
+    used = 0
+    for prep in prepared:
+        block = render_passage(template, len(packed) + 1, prep)
+        cost = count_tokens(block) + 1
+        if used + cost > budget:
+            if packed:
+                continue  # a shorter passage further down may still fit
+            words = prep.prompt_text.split()
+            keep = max(16, int(len(words) * budget / max(cost, 1)) - 8)
+            block = render_passage(template, 1, prep, " ".join(words[:keep]) + " …")
+            cost = count_tokens(block) + 1
+        packed.append(prep)
+        blocks.append(block)
+        used += cost
+        if used >= budget:
+            break
+    return packed, blocks
+
+
+def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupported: bool = False,
+                 ) -> tuple[list[Sentence], list[Citation], bool, str]:
+    """Split the model's text into sentences, check each against its cited passage (or find the
+    retrieved passage that supports it), renumber citations 1..m in order of appearance.
+    Returns (sentences, citations, refused, refusal_reason)."""
+    sentences: list[Sentence] = []
+    citations: list[Citation] = []
+    by_chunk: dict[str, int] = {}
+    claims = 0
+    declined = False
+    for piece in cit.split_sentences(raw):
+        text, cited = cit.parse_markers(piece)
+        if not text or not any(ch.isalnum() for ch in text):
+            continue
+        if cit.is_refusal(text):
+            declined = True
+            continue
+        claims += 1
+        choice = _attribute(text, cited, question, packed)
+        if choice is None:
+            reason = "no cited passage supports it"
+            if keep_unsupported:
+                ns = [_cite(packed[c - 1], None, by_chunk, citations) for c in cited if 1 <= c <= len(packed)]
+                sentences.append(Sentence(text, ns, False, reason))
+            continue
+        prep, support = choice
+        n = _cite(prep, support, by_chunk, citations)
+        sentences.append(Sentence(text, [n], True))
+    supported = [s for s in sentences if s.supported]
+    if not supported:
+        if declined and not claims:
+            return [], [], True, "the model found no answer in the passages"
+        return (sentences if keep_unsupported else []), (citations if keep_unsupported else []), True, \
+            "no sentence of the answer is supported by the passages"
+    return sentences, citations, False, ""
+
+
+def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared]):
+    """The cited passage that supports the sentence, else the best supporting retrieved one."""
+    best = None
+    for n in cited:
+        if 1 <= n <= len(packed):
+            prep = packed[n - 1]
+            s = cit.check(text, prep.checked, question, prep.passage.title)
+            if s.ok and (best is None or s.score > best[1].score):
+                best = (prep, s)
+    if best:
+        return best
+    already = {id(packed[n - 1]) for n in cited if 1 <= n <= len(packed)}
+    for prep in packed:
+        if id(prep) in already:
+            continue
+        s = cit.check(text, prep.checked, question, prep.passage.title)
+        if s.ok and (best is None or s.score > best[1].score):
+            best = (prep, s)
+    return best
+
+
+def _cite(prep: Prepared, support, by_chunk: dict[str, int], citations: list[Citation]) -> int:
+    p = prep.passage
+    if p.chunk_id in by_chunk:
+        n = by_chunk[p.chunk_id]
+        if support is not None and citations[n - 1].quote == p.text:
+            _set_quote(citations[n - 1], p, support)
+        return n
+    n = len(citations) + 1
+    by_chunk[p.chunk_id] = n
+    c = Citation(n=n, article_id=p.article_id, title=p.title, outlet=p.outlet, date=p.date,
+                 source_file=p.source_file, chunk_id=p.chunk_id, passage=p.text, quote=p.text,
+                 start=p.start, end=p.end)
+    if support is not None:
+        _set_quote(c, p, support)
+    citations.append(c)
+    return n
+
+
+def _set_quote(c: Citation, p: Passage, support) -> None:
+    c.quote = p.text[support.quote_start:support.quote_end]
+    c.start = p.start + support.quote_start
+    c.end = p.start + support.quote_end
+
+
+def compose(sentences: list[Sentence]) -> str:
+    out = []
+    for s in sentences:
+        marks = "".join(f"[{n}]" for n in s.citations)
+        body = s.text.rstrip()
+        end = body[-1] if body and body[-1] in ".!?" else "."
+        body = body[:-1] if body and body[-1] in ".!?" else body
+        flag = "" if s.supported else " (unsupported)"
+        out.append(f"{body} {marks}{end}{flag}".replace("  ", " ") if marks else f"{body}{end}{flag}")
+    return " ".join(out)
+
+
+class Answerer:
+    """Answers questions from an index with a chat model. Cheap to build; the index, embedder and
+    model are opened on first use and reused for every later question."""
+
+    def __init__(self, settings, index=None, model=None, history=None):
+        self.settings = settings
+        self._index = index
+        self._model = model
+        self._history = history
+        self._lock = threading.Lock()
+
+    @property
+    def index(self):
+        if self._index is None:
+            from bot.core.index import Index
+
+            self._index = Index(self.settings)
+        return self._index
+
+    @property
+    def model(self):
+        if self._model is None:
+            from bot.backends.llm import load_chat_model
+
+            self._model = load_chat_model(self.settings)
+        return self._model
+
+    @property
+    def history(self):
+        if self._history is None:
+            from bot.core.history import History
+
+            self._history = History(self.settings.index_dir / "history.sqlite")
+        return self._history
+
+    def cancel(self) -> None:
+        if self._model is not None:
+            self._model.cancel_event.set()
+
+    def messages(self, question: str, blocks: list[str]) -> list[dict]:
+        pdir = self.settings.prompts_dir
+        system = prompts.load(pdir, "answer.system").render()
+        user = prompts.load(pdir, "answer.user").render(passages="\n\n".join(blocks), question=question.strip())
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def ask(self, question: str, *, k: int | None = None, source: str | None = None, since: str | None = None,
+            until: str | None = None, keep_unsupported: bool = False, on_token: Callable[[str], None] | None = None,
+            save: bool = True) -> Answer:
+        from bot.errors import UsageError
+
+        question = " ".join((question or "").split())
+        if not question:
+            raise UsageError("Empty question", "ask something, e.g. newsbot ask \"Who was sanctioned?\"")
+        t0 = time.perf_counter()
+        passages = self.index.search(question, k=k or self.settings.k, source=source, since=since, until=until)
+        retrieve_ms = (time.perf_counter() - t0) * 1000
+        model = self.model
+        answer = Answer(question=question, answer=REFUSAL_TEXT, refused=True, retrieved=passages, model=model.name)
+        answer.timings = {"retrieve_ms": round(retrieve_ms, 1)}
+        if not passages:
+            answer.refusal_reason = "no passage matches the question"
+            return self._finish(answer, t0, save)
+        template = prompts.load(self.settings.prompts_dir, "passage")
+        packed, blocks = pack(prepare(passages), self.settings.prompt_budget, model.count_tokens, template)
+        messages = self.messages(question, blocks)
+        raw_parts: list[str] = []
+        first: float | None = None
+        with self._lock:
+            for piece in model.stream(messages, max_tokens=self.settings.max_tokens, stop=["\n\nQuestion:", "</passages>"]):
+                if first is None:
+                    first = (time.perf_counter() - t0) * 1000
+                raw_parts.append(piece)
+                if on_token:
+                    on_token(piece)
+            cancelled = model.cancel_event.is_set()
+        stats = model.last
+        answer.raw = "".join(raw_parts).strip()
+        answer.prompt_tokens = stats.prompt_tokens
+        answer.completion_tokens = stats.completion_tokens
+        answer.timings["first_token_ms"] = round(first if first is not None else (time.perf_counter() - t0) * 1000, 1)
+        answer.timings["cached_prompt_tokens"] = stats.cached_tokens
+        if cancelled:
+            answer.refusal_reason = "cancelled"
+            return self._finish(answer, t0, save=False)
+        sentences, citations, refused, reason = check_answer(answer.raw, question, packed, keep_unsupported)
+        answer.sentences, answer.citations, answer.refused, answer.refusal_reason = sentences, citations, refused, reason
+        if not refused or (keep_unsupported and sentences):
+            answer.answer = compose(sentences)
+        return self._finish(answer, t0, save)
+
+    def _finish(self, answer: Answer, t0: float, save: bool) -> Answer:
+        answer.timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        answer.timings.setdefault("first_token_ms", answer.timings["total_ms"])
+        if save:
+            try:
+                self.history.add(answer, "ask")
+            except Exception:  # history is a convenience; never lose an answer over it
+                pass
+        return answer

@@ -1,0 +1,237 @@
+"""Citations: parse `[n]` markers, split an answer into sentences, and check each sentence
+against the passage it cites.
+
+The checker is deterministic. A sentence is supported by a passage when
+- every number in it (digits or number words) appears in the passage,
+- every name (capitalised word) and every quoted phrase appears in the passage (or its article's
+  title, or the question itself: restating the question is not a claim),
+- and at least half of its other content words (those not taken from the question) appear in
+  the passage.
+For a supported sentence the quote is the passage sentence that best matches it, with its exact
+character offsets in the article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are aren't as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most my
+myself no nor not of off on once only or other our ours ourselves out over own same she should so some
+such than that the their theirs them themselves then there these they this those through to too under
+until up very was we were what when where which while who whom why will with would you your yours
+yourself yourselves said says say according told tell also new one's per via upon within without among
+around across toward towards onto s t don won't can't isn't wasn't weren't hasn't haven't hadn't didn't
+doesn't mr mrs ms dr yesterday today tomorrow monday tuesday wednesday thursday friday saturday sunday
+""".split())
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "thousand": 1000, "dozen": 12,
+}
+
+_MARKER = re.compile(r"\[\s*(?:(?:passages?|source|sources)\s*)?(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\s*\]", re.I)
+_NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+_QUOTE = re.compile(r"[\"“”]([^\"“”]{3,})[\"“”]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
+_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Sen|Rep|Prof|Inc|Ltd|Co|No|Lt|Col|Capt|Gov|Mt|vs|etc)|\b[A-Z]|\b(?:[A-Z]\.){1,3}[A-Z])\.$")
+
+REFUSAL = re.compile(
+    r"not\s+in\s+(?:the\s+)?articles|"
+    r"\b(?:do|does|did)\s*(?:n['’]t|\s+not)\s+(?:say|mention|state|specify|provide|contain|include|give|report|indicate|disclose|reveal)\b|"
+    r"\b(?:is|are|was|were)\s*(?:n['’]t|\s+not)\s+(?:mentioned|provided|specified|stated|given|available|reported|included|known|disclosed|clear)\b|"
+    r"\bno\s+(?:information|mention|details?|data|answer)\b|"
+    r"\b(?:cannot|can['’]t|unable\s+to)\s+(?:be\s+)?(?:determine|determined|answer|find|found|tell|say|provide)\b|"
+    r"\bnot\s+(?:enough|sufficient)\s+information\b|\bthere\s+is\s+no\s+(?:information|mention)\b",
+    re.I,
+)
+
+
+def stem(word: str) -> str:
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.strip("'-")
+    for suf, rep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if len(w) > len(suf) + 3 and w.endswith(suf) and not (suf == "s" and w.endswith("ss")):
+            return w[: -len(suf)] + rep
+    return w
+
+
+def _norm_acronyms(text: str) -> str:
+    # U.S. -> US, U.N. -> UN (so they match both spellings)
+    return re.sub(r"\b((?:[A-Za-z]\.){2,})", lambda m: m.group(1).replace(".", ""), text)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(_norm_acronyms(text))
+
+
+def numbers(text: str) -> set[str]:
+    found = {n.replace(",", "").rstrip(".") for n in _NUM.findall(text)}
+    for w in words(text):
+        if w.lower() in NUMBER_WORDS:
+            found.add(str(NUMBER_WORDS[w.lower()]))
+    return {f for f in found if f}
+
+
+def content_tokens(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if w.lower() not in STOPWORDS and len(w) > 2 and w.lower() not in NUMBER_WORDS}
+
+
+def names(sentence: str) -> set[str]:
+    """Capitalised words, except a sentence-initial common word."""
+    out = set()
+    ws = words(sentence)
+    for i, w in enumerate(ws):
+        if not w[0].isupper() or w.lower() in NUMBER_WORDS:
+            continue
+        if w.lower() in STOPWORDS or (i == 0 and w.lower() in _COMMON_START):
+            continue
+        out.add(stem(w))
+    return out
+
+
+_COMMON_START = frozenset("""the a an in on at he she it they we this that these those there according after before
+while when during however but and so yes no both its his her their as by for from with about""".split())
+
+
+def quotes(sentence: str) -> list[str]:
+    return [q.strip() for q in _QUOTE.findall(sentence)]
+
+
+def _squash(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(_norm_acronyms(text).lower().split())
+
+
+def parse_markers(sentence: str) -> tuple[str, list[int]]:
+    """Remove `[n]` markers; return the clean sentence and the cited numbers in order."""
+    cited: list[int] = []
+    for m in _MARKER.finditer(sentence):
+        body = m.group(1)
+        for part in re.split(r"\s*(?:,|;|and)\s*", body):
+            rng = re.split(r"\s*[-–]\s*", part)
+            if len(rng) == 2 and rng[0].isdigit() and rng[1].isdigit() and int(rng[1]) - int(rng[0]) < 10:
+                cited.extend(range(int(rng[0]), int(rng[1]) + 1))
+            elif part.strip().isdigit():
+                cited.append(int(part))
+    clean = _MARKER.sub("", sentence)
+    clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+    clean = " ".join(clean.split())
+    return clean, list(dict.fromkeys(cited))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split an answer into sentences; markers that open a sentence go back to the one before."""
+    parts: list[str] = []
+    for line in re.split(r"\n+", text):
+        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line).strip()
+        if not line:
+            continue
+        start = 0
+        for m in re.finditer(r"(?<=[.!?])[\"”')\]]*\s+(?=[\[\"“(]?[A-Z0-9])", line):
+            head = line[start:m.start()].rstrip()
+            if _ABBREV.search(head):
+                continue
+            parts.append(line[start:m.end()].strip())
+            start = m.end()
+        parts.append(line[start:].strip())
+    merged: list[str] = []
+    for p in parts:
+        lead = re.match(r"^((?:\s*\[[^\]]*\d[^\]]*\])+)\s*(.*)$", p)
+        if lead and merged and _MARKER.search(lead.group(1)):
+            merged[-1] = merged[-1] + " " + lead.group(1).strip()
+            p = lead.group(2)
+        if p:
+            merged.append(p)
+    return [m for m in merged if m.strip()]
+
+
+def is_refusal(text: str) -> bool:
+    return bool(REFUSAL.search(text))
+
+
+@dataclass
+class Support:
+    ok: bool
+    reason: str = ""
+    score: float = 0.0
+    quote_start: int = 0  # offsets of the best matching passage sentence, within the passage text
+    quote_end: int = 0
+    missing: list[str] = field(default_factory=list)
+
+
+def passage_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of a passage."""
+    spans = []
+    start = 0
+    for m in re.finditer(r"(?<=[.!?])[\"”')\]]*\s+(?=[\"“(]?[A-Z0-9])", text):
+        if _ABBREV.search(text[start:m.start()].rstrip()):
+            continue
+        spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def check(sentence: str, passage: str, question: str = "", title: str = "", min_overlap: float = 0.5) -> Support:
+    """Does `passage` support `sentence` (a clean sentence, markers removed)?"""
+    p_squash = _squash(passage)
+    context = passage + " " + title + " " + question
+    c_tokens = content_tokens(context)
+    p_tokens = content_tokens(passage + " " + title)
+    missing: list[str] = []
+
+    p_numbers = numbers(passage)
+    for n in sorted(numbers(sentence)):
+        if n not in p_numbers:
+            missing.append(n)
+    for nm in sorted(names(sentence)):
+        if nm not in c_tokens:
+            missing.append(nm)
+    for q in quotes(sentence):
+        if _squash(q) not in p_squash:
+            missing.append(f'"{q}"')
+    if missing:
+        return Support(False, "not in passage: " + ", ".join(missing), missing=missing)
+
+    q_tokens = content_tokens(question)
+    own = content_tokens(sentence) - q_tokens - names(sentence)
+    if own:
+        have = len(own & p_tokens) / len(own)
+        if have < min_overlap:
+            gone = sorted(own - p_tokens)
+            return Support(False, f"too little of it in passage (missing {', '.join(gone[:6])})", score=have, missing=gone)
+    else:
+        have = 1.0
+    # anything to stand on at all: a name, number, quote or content word of the sentence in the passage
+    anchors = (numbers(sentence) & p_numbers) | (names(sentence) & p_tokens) | (content_tokens(sentence) & p_tokens)
+    if not anchors:
+        return Support(False, "nothing of it in passage")
+    start, end, best = _best_span(sentence, passage)
+    return Support(True, "", score=have + 0.01 * best, quote_start=start, quote_end=end)
+
+
+def _best_span(sentence: str, passage: str) -> tuple[int, int, float]:
+    s_tokens = content_tokens(sentence)
+    s_nums = numbers(sentence)
+    s_names = names(sentence)
+    best = (0, len(passage), -1.0)
+    for a, b in passage_sentences(passage):
+        seg = passage[a:b]
+        toks = content_tokens(seg)
+        score = len(s_tokens & toks) + 3 * len(s_nums & numbers(seg)) + 2 * len(s_names & toks)
+        if score > best[2]:
+            best = (a, b, float(score))
+    a, b, score = best
+    while b > a and passage[b - 1].isspace():
+        b -= 1
+    return a, b, score
