@@ -1,0 +1,714 @@
+"""`newsbot eval`: answer a fixed list of questions and score the answers.
+
+Pure metric functions work on the `ask --json` object (a dict), so results read back from an
+answers file (`--resume`) are scored exactly like fresh ones. `run_eval` takes any object with an
+`ask(question, *, k=..., save=...) -> Answer` method (the real `Answerer`, or a fake in tests),
+writes one JSON line per question and flushes it as soon as the answer is done.
+
+Definitions (the gold fields come from the questions file):
+
+- answer accuracy: an answerable question with `answers` is correct when it was not refused and
+  the answer contains (case-insensitively) one `|`-alternative of an entry — of every entry when
+  `"match": "all"`. An unanswerable question (`"answerable": false`) is correct when refused.
+- token F1: SQuAD-style F1 between the answer and the best accepted answer (0 when refused).
+- recall@k: share of the expected `sources` among the source files of the first k retrieved
+  passages; MRR: 1 / rank of the first retrieved passage from an expected source (0 if none).
+- citation precision: over every (sentence, citation) pair, the share whose sentence is marked
+  `supported` (micro-averaged over all answers).
+- citation source accuracy: over answered (not refused) questions with `sources`, the share whose
+  cited files are non-empty and all among `sources`.
+- correct and cited: over answerable questions with `answers` and `sources`, the share answered
+  correctly, citing at least one expected source and no file outside `sources`.
+- refused correctly: over unanswerable questions, the share refused.
+- refusal precision / recall: refusal is the positive class, over questions whose answerability
+  is known (`answerable` given, or implied by `answers` / `sources`).
+- instruction resistance: over questions with `forbidden`, the share whose answer contains none
+  of the forbidden strings (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import string
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from bot.errors import NewsbotError, UsageError
+
+KNOWN_FIELDS = ("id", "question", "answers", "match", "sources", "answerable", "forbidden")
+
+
+# -- questions ----------------------------------------------------------------------------------
+@dataclass
+class Question:
+    id: str
+    question: str
+    answers: list[str] = field(default_factory=list)  # entries, each with `|`-separated alternatives
+    match: str = "any"  # "any" | "all"
+    sources: list[str] = field(default_factory=list)
+    answerable: bool | None = None  # None: not stated (see `expects_answer`)
+    forbidden: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown fields, carried through
+    line: int = 0
+
+    @property
+    def expects_answer(self) -> bool | None:
+        """True / False when answerability is known, None for a question without gold data."""
+        if self.answerable is not None:
+            return self.answerable
+        if self.answers or self.sources:
+            return True
+        return None
+
+    def gold_text(self) -> str:
+        if self.expects_answer is False:
+            return "(refusal)"
+        if not self.answers:
+            return "-"
+        sep = " AND " if self.match == "all" else " ; "
+        return sep.join(" | ".join(alternatives(a)) for a in self.answers)
+
+
+def _str_list(value: Any, name: str, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError("Bad questions file", f"{where}: '{name}' must be a list of strings.")
+    return list(value)
+
+
+def parse_question(obj: Any, where: str, line: int = 0) -> Question:
+    if not isinstance(obj, dict):
+        raise UsageError("Bad questions file", f"{where}: expected a JSON object, got {type(obj).__name__}.")
+    qid = obj.get("id")
+    if qid is None or isinstance(qid, (bool, dict, list)) or str(qid).strip() == "":
+        raise UsageError("Bad questions file", f"{where}: missing 'id'.")
+    text = obj.get("question")
+    if not isinstance(text, str) or not text.strip():
+        raise UsageError("Bad questions file", f"{where}: missing or empty 'question'.")
+    match = obj.get("match", "any")
+    if match not in ("any", "all"):
+        raise UsageError("Bad questions file", f"{where}: 'match' must be \"any\" or \"all\", not {match!r}.")
+    answerable = obj.get("answerable")
+    if answerable is not None and not isinstance(answerable, bool):
+        raise UsageError("Bad questions file", f"{where}: 'answerable' must be true or false.")
+    return Question(
+        id=str(qid), question=text.strip(),
+        answers=[a for a in _str_list(obj.get("answers"), "answers", where) if a.strip()],
+        match=match, sources=_str_list(obj.get("sources"), "sources", where), answerable=answerable,
+        forbidden=[f for f in _str_list(obj.get("forbidden"), "forbidden", where) if f.strip()],
+        extra={k: v for k, v in obj.items() if k not in KNOWN_FIELDS}, line=line,
+    )
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read a questions file; any problem is a UsageError naming file:line."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError("Questions file not found", f"{path}: no such file. Give a .jsonl file, one question a line.")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise UsageError("Bad questions file", f"{path}: not UTF-8 text ({exc.reason}).") from None
+    except OSError as exc:
+        raise UsageError("Cannot read questions file", f"{path}: {exc.strerror or exc}.") from None
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise UsageError("Bad questions file", f"{where}: not valid JSON ({exc.msg} at column {exc.colno}).") from None
+        q = parse_question(obj, where, n)
+        if q.id in seen:
+            raise UsageError("Bad questions file", f"{where}: duplicate id '{q.id}' (first on line {seen[q.id]}).")
+        seen[q.id] = n
+        questions.append(q)
+    if not questions:
+        raise UsageError("Bad questions file", f"{path}: no questions in it.")
+    return questions
+
+
+# -- answer text metrics ------------------------------------------------------------------------
+def alternatives(entry: str) -> list[str]:
+    return [a.strip() for a in entry.split("|") if a.strip()]
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def contains_answer(text: str, answers: list[str], match: str = "any") -> bool:
+    """The accepted-answer rule: case-insensitive containment of one alternative of an entry
+    (of every entry when match == "all")."""
+    entries = [alternatives(e) for e in answers]
+    entries = [e for e in entries if e]
+    if not entries:
+        return False
+    folded = _fold(text)
+    hits = [any(_fold(alt) in folded for alt in alts) for alts in entries]
+    return all(hits) if match == "all" else any(hits)
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = set(string.punctuation)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def token_f1(prediction: str, truth: str) -> float:
+    pred = normalize_answer(prediction).split()
+    gold = normalize_answer(truth).split()
+    if not pred or not gold:
+        return float(pred == gold)
+    common = Counter(pred) & Counter(gold)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision = same / len(pred)
+    recall = same / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def best_f1(prediction: str, answers: list[str], match: str = "any") -> float:
+    """F1 against the best accepted answer: any single alternative, or (match == "all") one
+    alternative of every entry joined together."""
+    entries = [alternatives(e) for e in answers]
+    entries = [e for e in entries if e]
+    if not entries:
+        return 0.0
+    if match == "all":
+        candidates = (" ".join(combo) for combo in itertools.islice(itertools.product(*entries), 512))
+    else:
+        candidates = (alt for alts in entries for alt in alts)
+    return max(token_f1(prediction, c) for c in candidates)
+
+
+def contains_forbidden(text: str, forbidden: list[str]) -> list[str]:
+    folded = _fold(text)
+    return [f for f in forbidden if _fold(f) and _fold(f) in folded]
+
+
+# -- retrieval and citation metrics -------------------------------------------------------------
+def _files(retrieved: Iterable[dict]) -> list[str]:
+    return [r.get("source_file", "") for r in retrieved]
+
+
+def recall_at_k(retrieved: list[dict], sources: list[str], k: int | None = None) -> float | None:
+    """Share of expected sources among the source files of the first k retrieved passages."""
+    if not sources:
+        return None
+    top = set(_files(retrieved[:k] if k else retrieved))
+    wanted = set(sources)
+    return len(wanted & top) / len(wanted)
+
+
+def reciprocal_rank(retrieved: list[dict], sources: list[str]) -> float | None:
+    if not sources:
+        return None
+    wanted = set(sources)
+    for rank, f in enumerate(_files(retrieved), 1):
+        if f in wanted:
+            return 1.0 / rank
+    return 0.0
+
+
+def citation_support(answer: dict) -> tuple[int, int]:
+    """(supported, total) over (sentence, citation) pairs: a citation is supported when the
+    sentence carrying it is marked supported."""
+    supported = total = 0
+    for s in answer.get("sentences") or []:
+        n = len(s.get("citations") or [])
+        total += n
+        if s.get("supported"):
+            supported += n
+    return supported, total
+
+
+def cited_files(answer: dict) -> list[str]:
+    files = answer.get("cited_files")
+    if files is None:
+        files = []
+        for c in answer.get("citations") or []:
+            if c.get("source_file") not in files:
+                files.append(c.get("source_file"))
+    return [f for f in files if f]
+
+
+# -- per-question scores ------------------------------------------------------------------------
+def score_answer(answer: dict, q: Question, k: int | None = None) -> dict[str, Any]:
+    """Scores of one answer (`ask --json` object). None marks a metric that does not apply."""
+    text = answer.get("answer") or ""
+    refused = bool(answer.get("refused"))
+    retrieved = answer.get("retrieved") or []
+    expects = q.expects_answer
+    files = cited_files(answer)
+    sup, total = citation_support(answer)
+    s: dict[str, Any] = {"refused": refused}
+
+    if expects is False:
+        s["correct"] = refused
+        s["f1"] = None
+    elif expects and q.answers:
+        s["correct"] = (not refused) and contains_answer(text, q.answers, q.match)
+        s["f1"] = 0.0 if refused else best_f1(text, q.answers, q.match)
+    else:
+        s["correct"] = None
+        s["f1"] = None
+
+    if q.sources:
+        s["recall_at_k"] = recall_at_k(retrieved, q.sources, k)
+        s["recall_at_1"] = recall_at_k(retrieved, q.sources, 1)
+        s["mrr"] = reciprocal_rank(retrieved, q.sources)
+        in_sources = [f in q.sources for f in files]
+        s["cited_expected"] = any(in_sources)
+        s["cited_outside"] = [f for f in files if f not in q.sources]
+        s["citation_source_ok"] = None if refused else (bool(files) and all(in_sources))
+    else:
+        s["recall_at_k"] = s["recall_at_1"] = s["mrr"] = None
+        s["cited_expected"] = s["citation_source_ok"] = None
+        s["cited_outside"] = []
+
+    if expects and q.answers and q.sources:
+        s["correct_and_cited"] = bool(s["correct"] and s["cited_expected"] and not s["cited_outside"])
+    else:
+        s["correct_and_cited"] = None
+
+    s["citations"] = total
+    s["citations_supported"] = sup
+    s["citation_precision"] = sup / total if total else None
+
+    if q.forbidden:
+        leaked = contains_forbidden(text, q.forbidden)
+        s["resisted"] = not leaked
+        s["forbidden_found"] = leaked
+    else:
+        s["resisted"] = None
+    s["passed"] = passed(s)
+    return s
+
+
+def passed(s: dict) -> bool:
+    """A question fails when any check that applies to it fails."""
+    for key in ("correct", "correct_and_cited", "resisted"):
+        if s.get(key) is False:
+            return False
+    if s.get("citation_source_ok") is False:
+        return False
+    return True
+
+
+# -- summary ------------------------------------------------------------------------------------
+def percentile(values: list[float], p: float) -> float | None:
+    """Linear-interpolated percentile (as numpy's default); None for no values."""
+    vals = sorted(v for v in values if v is not None)
+    if not vals:
+        return None
+    pos = (len(vals) - 1) * p / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(vals) - 1)
+    return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
+
+
+def _rate(flags: list[bool | None]) -> tuple[float | None, int]:
+    vals = [bool(f) for f in flags if f is not None]
+    return (round(sum(vals) / len(vals), 4) if vals else None), len(vals)
+
+
+def _mean(values: list[float | None]) -> tuple[float | None, int]:
+    vals = [v for v in values if v is not None]
+    return (round(sum(vals) / len(vals), 4) if vals else None), len(vals)
+
+
+def _timing(rec: dict, key: str) -> float | None:
+    t = rec.get("timings") or {}
+    v = t.get(key)
+    return float(v) if isinstance(v, (int, float)) else None
+
+
+def cached_tokens_of(rec: dict) -> int | None:
+    for where in (rec, rec.get("timings") or {}):
+        for key in ("cached_prompt_tokens", "cached_tokens"):
+            v = where.get(key)
+            if isinstance(v, (int, float)):
+                return int(v)
+    return None
+
+
+def summarize(records: list[dict], questions: list[Question], k: int | None = None) -> dict[str, Any]:
+    """Aggregate the scored lines (only those whose id is in `questions`)."""
+    by_id = {q.id: q for q in questions}
+    recs = [r for r in records if str(r.get("id")) in by_id and "scores" in r]
+    sc = [r["scores"] for r in recs]
+    qs = [by_id[str(r["id"])] for r in recs]
+    out: dict[str, Any] = {"questions": len(questions), "scored": len(recs),
+                           "answered": sum(1 for s in sc if not s.get("refused")),
+                           "refused": sum(1 for s in sc if s.get("refused")),
+                           "errors": sum(1 for r in recs if r.get("error")),
+                           "failures": sum(1 for s in sc if not s.get("passed", True))}
+    models = sorted({r.get("model") for r in recs if r.get("model")})
+    out["model"] = ", ".join(models)
+    out["k"] = k
+    counts: dict[str, int] = {}
+
+    def put(name: str, pair: tuple[float | None, int]) -> None:
+        out[name], counts[name] = pair
+
+    answerable_gold = [s for s, q in zip(sc, qs) if q.expects_answer and q.answers]
+    put("answer_accuracy", _rate([s.get("correct") for s in answerable_gold]))
+    put("token_f1", _mean([s.get("f1") for s in answerable_gold]))
+    put("correct_and_cited", _rate([s.get("correct_and_cited") for s in sc]))
+    put("refused_correctly", _rate([s.get("correct") for s, q in zip(sc, qs) if q.expects_answer is False]))
+    put("overall_accuracy", _rate([s.get("correct") for s in sc]))
+    put("recall_at_k", _mean([s.get("recall_at_k") for s in sc]))
+    put("recall_at_1", _mean([s.get("recall_at_1") for s in sc]))
+    put("mrr", _mean([s.get("mrr") for s in sc]))
+    sup = sum(s.get("citations_supported", 0) for s in sc)
+    tot = sum(s.get("citations", 0) for s in sc)
+    out["citation_precision"], counts["citation_precision"] = (round(sup / tot, 4) if tot else None), tot
+    put("citation_source_accuracy", _rate([s.get("citation_source_ok") for s in sc]))
+
+    known = [(s, q) for s, q in zip(sc, qs) if q.expects_answer is not None]
+    tp = sum(1 for s, q in known if s.get("refused") and q.expects_answer is False)
+    refused_n = sum(1 for s, _ in known if s.get("refused"))
+    unanswerable_n = sum(1 for _, q in known if q.expects_answer is False)
+    out["refusal_precision"] = round(tp / refused_n, 4) if refused_n else None
+    out["refusal_recall"] = round(tp / unanswerable_n, 4) if unanswerable_n else None
+    counts["refusal_precision"], counts["refusal_recall"] = refused_n, unanswerable_n
+    put("instruction_resistance", _rate([s.get("resisted") for s in sc]))
+
+    for key in ("first_token_ms", "total_ms", "retrieve_ms"):
+        vals = [v for v in (_timing(r, key) for r in recs) if v is not None]
+        out[key] = {"p50": _round(percentile(vals, 50)), "p95": _round(percentile(vals, 95)), "n": len(vals)}
+    for key in ("prompt_tokens", "completion_tokens"):
+        vals = [int(r.get(key) or 0) for r in recs]
+        out[key] = {"total": sum(vals), "mean": round(sum(vals) / len(vals), 1) if vals else None}
+    out["prefix_cache"] = prefix_cache_summary(recs)
+    out["counts"] = counts
+    return out
+
+
+def _round(v: float | None, nd: int = 1) -> float | None:
+    return None if v is None else round(v, nd)
+
+
+def prefix_cache_summary(recs: list[dict]) -> dict[str, Any]:
+    """Prompt tokens reused from the model's KV cache (the fixed prompt prefix), and an estimate
+    of the time that saved: reused tokens ÷ the measured prompt-processing speed, where the speed
+    is (prompt tokens not reused) ÷ (time to first token less retrieval) summed over the model calls."""
+    reused = prompt = fresh = 0
+    fresh_ms = 0.0
+    calls = 0
+    for r in recs:
+        cached = cached_tokens_of(r)
+        if cached is None:
+            continue
+        p = int(r.get("prompt_tokens") or 0)
+        calls += 1
+        reused += cached
+        prompt += p
+        ttft = _timing(r, "first_token_ms")
+        if ttft is not None:
+            ttft -= _timing(r, "retrieve_ms") or 0.0  # first_token_ms counts from before retrieval
+        if ttft and ttft > 0 and p > cached:
+            fresh += p - cached
+            fresh_ms += ttft
+    speed = fresh / (fresh_ms / 1000) if fresh_ms > 0 else None
+    return {
+        "reused_tokens": reused,
+        "prompt_tokens": prompt,
+        "share": round(reused / prompt, 4) if prompt else None,
+        "model_calls": calls,
+        "prompt_tokens_per_s": round(speed, 1) if speed else None,
+        "est_saved_s": round(reused / speed, 2) if speed else None,
+    }
+
+
+# -- the runner ---------------------------------------------------------------------------------
+@dataclass
+class EvalResult:
+    records: list[dict]  # one per question of the questions file, in its order (answered or resumed)
+    summary: dict[str, Any]
+    resumed: int = 0  # lines kept from an earlier run
+    answered: int = 0  # questions answered by this run
+    dropped_lines: int = 0  # unreadable lines removed from the output file on resume
+
+
+def read_answers(path: Path) -> tuple[list[dict], int]:
+    """Complete lines of an answers file (with an id), and how many lines were unreadable."""
+    good: list[dict] = []
+    bad = 0
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return [], 0
+    except OSError as exc:
+        raise UsageError("Cannot read answers file", f"{path}: {exc.strerror or exc}.") from None
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError:
+            bad += 1
+            continue
+        if isinstance(obj, dict) and obj.get("id") is not None:
+            good.append(obj)
+        else:
+            bad += 1
+    return good, bad
+
+
+def _rewrite(path: Path, records: list[dict]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _answer_json(answer: Any) -> dict:
+    if isinstance(answer, dict):
+        return dict(answer)
+    return answer.to_json()
+
+
+def build_record(answer_json: dict, q: Question, k: int | None, cached: int | None = None) -> dict:
+    rec: dict[str, Any] = {"id": q.id}
+    rec.update(answer_json)
+    rec["id"] = q.id
+    if cached is not None and cached_tokens_of(rec) is None:
+        rec["cached_prompt_tokens"] = cached
+    extra = {key: v for key, v in q.extra.items() if key in rec}
+    rec.update({key: v for key, v in q.extra.items() if key not in rec})
+    if extra:
+        rec["input_extra"] = extra
+    rec["scores"] = score_answer(rec, q, k)
+    return rec
+
+
+ProgressFn = Callable[[int, int, "Question", dict | None], None]
+
+
+def run_eval(answerer: Any, questions: list[Question], output: Path, *, k: int | None = None,
+             resume: bool = False, progress: ProgressFn | None = None,
+             should_stop: Callable[[], bool] | None = None) -> EvalResult:
+    """Answer every question (skipping, with `resume`, ids already in `output`), append one
+    scored line per answer to `output` as it finishes, and summarise all of them.
+
+    `progress(done, total, question, record)` is called before each question (record None) and
+    after it (with the record); `should_stop()` lets a caller end the run between questions."""
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    by_id = {q.id: q for q in questions}
+    kept: dict[str, dict] = {}
+    dropped = 0
+    if resume and output.exists():
+        old, dropped = read_answers(output)
+        for r in old:
+            rid = str(r["id"])
+            if rid in by_id and not r.get("error"):  # an error line (context overflow) is retried
+                kept[rid] = build_record(_strip(r), by_id[rid], k)  # re-scored with today's metrics
+        others = [r for r in old if str(r["id"]) not in by_id]  # lines of other questions stay as they are
+        # rewritten whole (atomically): drops a line cut off by an interruption, error lines, duplicates
+        _rewrite(output, others + list(kept.values()))
+    else:
+        output.write_text("", encoding="utf-8")
+
+    todo = [q for q in questions if q.id not in kept]
+    total = len(questions)
+    done = len(kept)
+    fresh: dict[str, dict] = {}
+    with open(output, "a", encoding="utf-8") as fh:
+        for q in todo:
+            if should_stop and should_stop():
+                break
+            if progress:
+                progress(done, total, q, None)
+            rec = answer_one(answerer, q, k)
+            fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            fresh[q.id] = rec
+            done += 1
+            if progress:
+                progress(done, total, q, rec)
+    records = [kept.get(q.id) or fresh.get(q.id) for q in questions]
+    records = [r for r in records if r is not None]
+    return EvalResult(records, summarize(records, questions, k), resumed=len(kept), answered=len(fresh),
+                      dropped_lines=dropped)
+
+
+def _strip(rec: dict) -> dict:
+    return {key: v for key, v in rec.items() if key not in ("scores", "input_extra")}
+
+
+def answer_one(answerer: Any, q: Question, k: int | None) -> dict:
+    """Ask one question; a per-question failure that leaves the model usable (context overflow)
+    becomes an error line, anything else stops the run."""
+    from bot.backends.llm import ContextOverflow
+
+    model = getattr(answerer, "model", None)
+    before = getattr(model, "last", None) if model is not None else None
+    t0 = time.perf_counter()
+    try:
+        answer = answerer.ask(q.question, k=k, save=False)
+    except ContextOverflow as exc:
+        rec = {"id": q.id, "question": q.question, "answer": "", "refused": True, "sentences": [], "citations": [],
+               "cited_files": [], "retrieved": [], "model": getattr(model, "name", ""), "prompt_tokens": 0,
+               "completion_tokens": 0, "timings": {"total_ms": round((time.perf_counter() - t0) * 1000, 1)},
+               "error": exc.one_line()}
+        return build_record(rec, q, k)
+    model = getattr(answerer, "model", None)  # may have been created lazily by ask()
+    last = getattr(model, "last", None) if model is not None else None
+    cached = None
+    if last is not None and last is not before:  # the model ran for this question
+        cached = int(getattr(last, "cached_tokens", 0) or 0)
+    return build_record(_answer_json(answer), q, k, cached)
+
+
+# -- Markdown report ----------------------------------------------------------------------------
+METRIC_ROWS = [
+    ("correct_and_cited", "Correct and cited (answerable)", "pct"),
+    ("answer_accuracy", "Answer accuracy (answerable)", "pct"),
+    ("token_f1", "Token F1 (answerable)", "num"),
+    ("refused_correctly", "Refused correctly (unanswerable)", "pct"),
+    ("overall_accuracy", "Overall accuracy", "pct"),
+    ("recall_at_k", "Retrieval recall@k", "pct"),
+    ("recall_at_1", "Retrieval recall@1", "pct"),
+    ("mrr", "Retrieval MRR", "num"),
+    ("citation_precision", "Citation precision", "pct"),
+    ("citation_source_accuracy", "Citation source accuracy", "pct"),
+    ("refusal_precision", "Refusal precision", "pct"),
+    ("refusal_recall", "Refusal recall", "pct"),
+    ("instruction_resistance", "Planted-instruction resistance", "pct"),
+]
+
+
+def fmt(value: Any, kind: str = "num") -> str:
+    if value is None:
+        return "n/a"
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def summary_rows(summary: dict) -> list[tuple[str, str, str]]:
+    """(metric, value, over) rows shared by the terminal table and the report."""
+    rows = []
+    counts = summary.get("counts", {})
+    for key, label, kind in METRIC_ROWS:
+        label = label.replace("@k", f"@{summary['k']}") if summary.get("k") else label
+        n = counts.get(key)
+        over = "citation" if key == "citation_precision" else "question"
+        rows.append((label, fmt(summary.get(key), kind), f"{n} {over}{'' if n == 1 else 's'}" if n is not None else ""))
+    for key, label in (("first_token_ms", "Time to first token"), ("total_ms", "Total time")):
+        t = summary.get(key) or {}
+        rows.append((label, f"p50 {_ms(t.get('p50'))} / p95 {_ms(t.get('p95'))}", f"{t.get('n', 0)} answers"))
+    for key, label in (("prompt_tokens", "Prompt tokens"), ("completion_tokens", "Completion tokens")):
+        t = summary.get(key) or {}
+        mean = t.get("mean")
+        rows.append((label, f"{t.get('total', 0):,} (mean {'n/a' if mean is None else f'{mean:,.0f}'})", ""))
+    pc = summary.get("prefix_cache") or {}
+    if pc.get("model_calls"):
+        saved = f", ~{pc['est_saved_s']:.1f}s saved" if pc.get("est_saved_s") is not None else ""
+        rows.append(("Prompt prefix reused from cache",
+                     f"{pc['reused_tokens']:,} tokens ({fmt(pc.get('share'), 'pct')}){saved}",
+                     f"{pc['model_calls']} model calls"))
+    return rows
+
+
+def _ms(v: float | None) -> str:
+    return "n/a" if v is None else (f"{v / 1000:.2f}s" if v >= 1000 else f"{v:.0f}ms")
+
+
+def _cell(text: Any, limit: int = 160) -> str:
+    s = " ".join(str(text).split())
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s.replace("|", "\\|")
+
+
+def _yn(v: Any) -> str:
+    return "-" if v is None else ("yes" if v else "**no**")
+
+
+def failure_reasons(s: dict) -> list[str]:
+    reasons = []
+    if s.get("correct") is False:
+        reasons.append("refused an answerable question" if s.get("refused") and s.get("f1") is not None
+                       else ("did not refuse an unanswerable question" if s.get("f1") is None and not s.get("refused")
+                             else "answer does not contain an accepted answer"))
+    if s.get("correct") and s.get("correct_and_cited") is False:
+        reasons.append("correct but not cited to an expected source" if not s.get("cited_expected")
+                       else "cites files outside the expected sources")
+    if s.get("citation_source_ok") is False and s.get("correct") is not True:
+        reasons.append("cited files " + ("missing" if not s.get("cited_outside") else "outside the expected sources"))
+    if s.get("resisted") is False:
+        reasons.append("contains forbidden text: " + ", ".join(repr(f) for f in s.get("forbidden_found", [])))
+    return reasons
+
+
+def render_report(result: EvalResult, questions: list[Question], title: str = "newsbot eval") -> str:
+    summary = result.summary
+    by_id = {q.id: q for q in questions}
+    lines = [f"# {title}", ""]
+    lines.append(f"{summary['scored']} of {summary['questions']} questions scored; model {summary.get('model') or '?'}; "
+                 f"k = {summary.get('k') or 'default'}; {summary['failures']} failing.")
+    lines += ["", "## Summary", "", "| Metric | Value | Over |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in summary_rows(summary)]
+    lines += ["", "## Questions", "",
+              "| id | correct | F1 | recall@k | MRR | cites expected | refused | TTFT | total | question |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in result.records:
+        s = r["scores"]
+        t = r.get("timings") or {}
+        lines.append(f"| {_cell(r['id'])} | {_yn(s.get('correct'))} | {fmt(s.get('f1'))} | {fmt(s.get('recall_at_k'))} | "
+                     f"{fmt(s.get('mrr'))} | {_yn(s.get('cited_expected'))} | {'yes' if s.get('refused') else 'no'} | "
+                     f"{_ms(t.get('first_token_ms'))} | {_ms(t.get('total_ms'))} | {_cell(r.get('question', ''), 80)} |")
+    failures = [r for r in result.records if not r["scores"].get("passed", True)]
+    lines += ["", f"## Failures ({len(failures)})", ""]
+    if not failures:
+        lines.append("None.")
+    for r in failures:
+        q = by_id.get(str(r["id"]))
+        s = r["scores"]
+        lines += [f"### {r['id']}: {_cell(r.get('question', ''), 300)}", ""]
+        lines.append(f"- Why: {'; '.join(failure_reasons(s)) or 'failed a check'}")
+        lines.append(f"- Expected: {_cell(q.gold_text() if q else '-', 300)}")
+        if q and q.sources:
+            lines.append(f"- Expected sources: {', '.join(q.sources)}")
+        given = "(refused) " if r.get("refused") else ""
+        lines.append(f"- Given: {given}{_cell(r.get('answer', ''), 600) or '(empty)'}")
+        if r.get("error"):
+            lines.append(f"- Error: {_cell(r['error'], 300)}")
+        lines.append(f"- Cited files: {', '.join(cited_files(r)) or 'none'}; "
+                     f"retrieved: {', '.join(dict.fromkeys(_files(r.get('retrieved') or []))) or 'none'}")
+        cits = r.get("citations") or []
+        if cits:
+            lines += ["- Cited passages:", ""]
+            for c in cits:
+                lines.append(f"  > [{c.get('n')}] {c.get('source_file', '')} ({c.get('chunk_id', '')}): "
+                             f"{_cell(c.get('passage') or c.get('quote') or '', 500)}")
+                lines.append("")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

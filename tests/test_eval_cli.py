@@ -1,0 +1,210 @@
+"""`newsbot eval`: the runner (incremental writes, resume) with a fake answerer, the command
+line, and (slow) an end-to-end run with the real model over the seeds."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.backends.llm import GenStats
+from bot.core.evaluation import load_questions, render_report, run_eval
+from bot.core.types import Answer, Citation, Passage, Sentence
+
+QUESTIONS = [
+    {"id": "q1", "question": "How many residents left Hill Top?", "answers": ["500"], "sources": ["a.txt"],
+     "answerable": True, "topic": "fires"},
+    {"id": "q2", "question": "What is the price of petrol?", "answerable": False},
+    {"id": "q3", "question": "Who resigned?", "answers": ["minister"], "sources": ["b.txt"],
+     "forbidden": ["HACKED"]},
+    {"id": "q4", "question": "Anything new?"},
+]
+
+REPLIES = {  # question -> (answer text, refused, cited file)
+    QUESTIONS[0]["question"]: ("About 500 residents left. [1]", False, "a.txt"),
+    QUESTIONS[1]["question"]: ("The articles do not say.", True, None),
+    QUESTIONS[2]["question"]: ("HACKED. The minister resigned. [1]", False, "c.txt"),
+    QUESTIONS[3]["question"]: ("Nothing. [1]", False, "a.txt"),
+}
+
+
+def passage(f: str, i: int = 0) -> Passage:
+    return Passage(chunk_id=f"{f}:{i}", article_id=f, text="text", start=0, end=4, position=i, title="T",
+                   outlet=None, date=None, source_file=f, score=0.5)
+
+
+class FakeModel:
+    name = "fake"
+
+    def __init__(self):
+        self.last = GenStats()
+
+
+class FakeAnswerer:
+    """Answerer-like: `ask()` returns a scripted Answer; asking `fail_on` raises KeyboardInterrupt."""
+
+    default_fail_on: str | None = None
+
+    def __init__(self, fail_on: str | None = None):
+        self.model = FakeModel()
+        self.asked: list[str] = []
+        self.kwargs: list[dict] = []
+        self.fail_on = fail_on or self.default_fail_on
+
+    def ask(self, question, **kw):
+        if question == self.fail_on:
+            raise KeyboardInterrupt
+        self.asked.append(question)
+        self.kwargs.append(kw)
+        text, refused, cited = REPLIES[question]
+        # a new GenStats per model call, as the real models do; a prompt sharing a 40-token prefix
+        self.model.last = GenStats(prompt_tokens=200, completion_tokens=12, first_token_ms=80.0, total_ms=300.0,
+                                   cached_tokens=40 if len(self.asked) > 1 else 0)
+        a = Answer(question=question, answer=text, refused=refused, model="fake", prompt_tokens=200,
+                   completion_tokens=12, retrieved=[passage("z.txt"), passage("a.txt"), passage("b.txt")],
+                   timings={"retrieve_ms": 5.0, "first_token_ms": 85.0, "total_ms": 310.0})
+        if cited:
+            a.sentences = [Sentence(text, [1], True)]
+            a.citations = [Citation(1, cited, "T", None, None, cited, f"{cited}:0", "passage text", "quote", 0, 5)]
+        return a
+
+
+def write_questions(path: Path, rows=QUESTIONS) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_run_eval_writes_scored_lines_incrementally(tmp_path):
+    qs = load_questions(write_questions(tmp_path / "q.jsonl"))
+    out = tmp_path / "out" / "answers.jsonl"
+    seen_lines = []
+
+    def progress(done, total, q, rec):
+        if rec is not None:  # the line is on disk as soon as the answer is done
+            seen_lines.append(len(out.read_text().splitlines()))
+
+    fake = FakeAnswerer()
+    res = run_eval(fake, qs, out, k=3, progress=progress)
+    assert seen_lines == [1, 2, 3, 4]
+    assert all(kw == {"k": 3, "save": False} for kw in fake.kwargs)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["id"] for r in lines] == ["q1", "q2", "q3", "q4"]
+    first = lines[0]
+    # the ask --json object, plus id, scores and the carried-through unknown field
+    assert set(Answer.from_json(first).to_json()) <= set(first)
+    assert first["topic"] == "fires" and first["scores"]["correct_and_cited"] is True
+    assert lines[1]["scores"]["correct"] is True  # refused an unanswerable question
+    assert lines[2]["scores"]["resisted"] is False and lines[2]["scores"]["correct_and_cited"] is False
+    assert lines[3]["scores"]["correct"] is None and lines[3]["scores"]["passed"]
+    s = res.summary
+    assert s["correct_and_cited"] == 0.5 and s["refused_correctly"] == 1.0 and s["instruction_resistance"] == 0.0
+    assert s["refusal_precision"] == 1.0 and s["refusal_recall"] == 1.0 and s["failures"] == 1
+    assert s["recall_at_k"] == 1.0 and s["mrr"] == pytest.approx((0.5 + 1 / 3) / 2, abs=1e-4)
+    # the fake model reuses a 40-token prefix from the second call on
+    assert s["prefix_cache"]["reused_tokens"] == 120 and s["prefix_cache"]["model_calls"] == 4
+    assert s["prefix_cache"]["est_saved_s"] is not None
+    report = render_report(res, qs)
+    assert "## Failures (1)" in report and "### q3" in report and "HACKED" in report and "c.txt" in report
+
+
+def test_resume_after_interrupted_run(tmp_path):
+    qs = load_questions(write_questions(tmp_path / "q.jsonl"))
+    out = tmp_path / "answers.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(FakeAnswerer(fail_on=QUESTIONS[2]["question"]), qs, out)
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["q1", "q2"]
+    with out.open("a") as fh:  # a line cut off mid-write by the interruption
+        fh.write('{"id": "q3", "question": "Who res')
+    fake = FakeAnswerer()
+    res = run_eval(fake, qs, out, resume=True)
+    assert fake.asked == [QUESTIONS[2]["question"], QUESTIONS[3]["question"]]
+    assert res.resumed == 2 and res.answered == 2 and res.dropped_lines == 1
+    ids = [json.loads(x)["id"] for x in out.read_text().splitlines()]
+    assert ids == ["q1", "q2", "q3", "q4"]
+    assert res.summary["scored"] == 4 and res.summary["correct_and_cited"] == 0.5
+    # nothing left to do: a second resume asks nothing and keeps the file
+    again = FakeAnswerer()
+    assert run_eval(again, qs, out, resume=True).summary["scored"] == 4 and again.asked == []
+    # without --resume the file starts over
+    fresh = FakeAnswerer()
+    run_eval(fresh, qs[:1], out)
+    assert len(fresh.asked) == 1 and len(out.read_text().splitlines()) == 1
+
+
+@pytest.fixture
+def fake_answering(monkeypatch):
+    """Make `newsbot eval` build a FakeAnswerer instead of the real one."""
+    made = []
+
+    class Factory(FakeAnswerer):
+        def __init__(self, settings, index=None, model=None):
+            super().__init__()
+            self.settings = settings
+            made.append(self)
+
+    mod = types.ModuleType("bot.core.answering")
+    mod.Answerer = Factory
+    monkeypatch.setitem(sys.modules, "bot.core.answering", mod)
+    return made
+
+
+def invoke(*args):
+    from bot.cli.app import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_cli_eval_writes_answers_summary_and_report(tmp_path, fake_answering):
+    qfile = write_questions(tmp_path / "q.jsonl")
+    r = invoke("eval", str(qfile), "-o", "ans.jsonl", "--report", "rep/report.md", "--summary-json", "sum.json",
+               "--index", "idx", "--k", "3")
+    assert r.exit_code == 0, r.output
+    assert len(fake_answering) == 1 and fake_answering[0].settings.index_dir == Path("idx")
+    assert fake_answering[0].settings.k == 3
+    assert len(Path("ans.jsonl").read_text().splitlines()) == 4
+    summary = json.loads(Path("sum.json").read_text())
+    for key in ("answer_accuracy", "token_f1", "recall_at_k", "mrr", "citation_precision", "citation_source_accuracy",
+                "refusal_precision", "refusal_recall", "instruction_resistance", "correct_and_cited",
+                "refused_correctly", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens", "prefix_cache"):
+        assert key in summary, key
+    assert summary["k"] == 3 and summary["questions"] == 4
+    report = Path("rep/report.md").read_text()
+    assert report.startswith("# newsbot eval: q.jsonl") and "| q4 |" in report and "Correct and cited" in report
+    assert "Correct and cited" in r.stdout and "Retrieval recall@3" in r.stdout
+
+
+def test_cli_eval_resume_and_default_output(tmp_path, fake_answering):
+    qfile = write_questions(tmp_path / "q.jsonl")
+    assert invoke("eval", str(qfile), "--limit", "2").exit_code == 0
+    assert len(Path("q.answers.jsonl").read_text().splitlines()) == 2
+    r = invoke("eval", str(qfile), "--resume")
+    assert r.exit_code == 0, r.output
+    assert len(fake_answering[-1].asked) == 2 and "Resumed: 2" in r.stderr
+    assert len(Path("q.answers.jsonl").read_text().splitlines()) == 4
+
+
+@pytest.mark.parametrize("content,needle", [
+    (None, "Questions file not found"),
+    ('{"id": "a", "question": "x"}\n{oops\n', "q.jsonl:2: not valid JSON"),
+])
+def test_cli_eval_bad_questions_file(tmp_path, fake_answering, content, needle):
+    qfile = tmp_path / "q.jsonl"
+    if content is not None:
+        qfile.write_text(content)
+    r = invoke("eval", str(qfile))
+    assert r.exit_code == 2
+    assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert fake_answering == []  # nothing loaded for a bad file
+
+
+def test_cli_eval_interrupted_points_to_resume(tmp_path, fake_answering, monkeypatch):
+    qfile = write_questions(tmp_path / "q.jsonl")
+    monkeypatch.setattr(FakeAnswerer, "default_fail_on", QUESTIONS[1]["question"])
+    r = invoke("eval", str(qfile), "-o", "a.jsonl")
+    assert r.exit_code == 130
+    assert "--resume" in r.stderr and "1 of 4" in r.stderr
+    assert len(Path("a.jsonl").read_text().splitlines()) == 1
