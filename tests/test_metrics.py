@@ -237,3 +237,15 @@ def test_dev_qa_file_loads():
     assert len(qs) == len([ln for ln in DEV_QA.read_text().splitlines() if ln.strip()])
     assert {x.expects_answer for x in qs} == {True, False}
     assert json.loads(DEV_QA.read_text().splitlines()[0])["id"] == qs[0].id
+
+
+def test_unknown_fields_carried_through_and_kept_apart_from_answer_keys():
+    from bot.core.evaluation import _strip, build_record
+
+    gold = q(id="7", answers=["x"], note="n", model="gold-model")
+    rec = build_record(ans("x"), gold, k=8)
+    assert rec["id"] == "7" and rec["note"] == "n" and rec["model"] == "m"
+    assert rec["input_extra"] == {"model": "gold-model"} and rec["scores"]["correct"] is True
+    back = _strip(rec, gold)  # what --resume re-scores: the answer alone
+    assert back["model"] == "m" and "note" not in back and "scores" not in back
+    assert build_record(back, gold, k=8) == rec

@@ -525,7 +525,7 @@ def run_eval(answerer: Any, questions: list[Question], output: Path, *, k: int |
         for r in old:
             rid = str(r["id"])
             if rid in by_id and not r.get("error"):  # an error line (context overflow) is retried
-                kept[rid] = build_record(_strip(r), by_id[rid], k)  # re-scored with today's metrics
+                kept[rid] = build_record(_strip(r, by_id[rid]), by_id[rid], k)  # re-scored with today's metrics
         others = [r for r in old if str(r["id"]) not in by_id]  # lines of other questions stay as they are
         # rewritten whole (atomically): drops a line cut off by an interruption, error lines, duplicates
         _rewrite(output, others + list(kept.values()))
@@ -556,8 +556,12 @@ def run_eval(answerer: Any, questions: list[Question], output: Path, *, k: int |
                       dropped_lines=dropped)
 
 
-def _strip(rec: dict) -> dict:
-    return {key: v for key, v in rec.items() if key not in ("scores", "input_extra")}
+def _strip(rec: dict, q: Question) -> dict:
+    """The answer part of a stored line: without scores and the fields carried from the question
+    (a carried field that collided with an answer key sits in input_extra; the top-level one is the answer's)."""
+    collided = rec.get("input_extra") or {}
+    return {key: v for key, v in rec.items()
+            if key not in ("scores", "input_extra") and (key not in q.extra or key in collided)}
 
 
 def answer_one(answerer: Any, q: Question, k: int | None) -> dict:
