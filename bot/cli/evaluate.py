@@ -27,6 +27,8 @@ def eval_command(
     k: Optional[int] = typer.Option(None, "--k", min=1, max=100, help="Passages considered per question.",
                                     show_default=False),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions.", show_default=False),
+    keep_unsupported: bool = typer.Option(False, "--keep-unsupported", help="Keep sentences the checker could not "
+                                          "support (as `ask --keep-unsupported`), to measure raw citation precision."),
     chroma_url: Optional[str] = ChromaOpt,
     llm_url: Optional[str] = LlmUrlOpt,
 ) -> None:
@@ -49,12 +51,12 @@ def eval_command(
 
     answerer = Answerer(s)  # one index and one model for the whole run
     t0 = time.perf_counter()
-    result = _run_with_progress(answerer, qs, output, s.k, resume)
+    result = _run_with_progress(answerer, qs, output, s.k, resume, keep_unsupported)
     wall = time.perf_counter() - t0
 
     summary = dict(result.summary)
     summary.update({"questions_file": str(questions), "output": str(output), "resumed": result.resumed,
-                    "answered_now": result.answered, "wall_s": round(wall, 1)})
+                    "answered_now": result.answered, "wall_s": round(wall, 1), "keep_unsupported": keep_unsupported})
     _print_summary(summary)
     if result.resumed:
         err.print(f"Resumed: {result.resumed} answers kept from {output}, {result.answered} new.")
@@ -78,7 +80,7 @@ def _write(path: Path, text: str) -> None:
         raise UsageError("Cannot write", f"{path}: {exc.strerror or exc}.") from None
 
 
-def _run_with_progress(answerer, qs, output: Path, k: int, resume: bool):
+def _run_with_progress(answerer, qs, output: Path, k: int, resume: bool, keep_unsupported: bool = False):
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
@@ -103,7 +105,8 @@ def _run_with_progress(answerer, qs, output: Path, k: int, resume: bool):
             progress.update(task, completed=done, status=f"{state['ok']}/{state['scored']} passed")
 
         try:
-            return run_eval(answerer, qs, output, k=k, resume=resume, progress=on_progress)
+            extra = {"keep_unsupported": True} if keep_unsupported else {}
+            return run_eval(answerer, qs, output, k=k, resume=resume, progress=on_progress, **extra)
         except KeyboardInterrupt:
             progress.stop()
             raise NewsbotError("Interrupted", f"{state['done']} of {len(qs)} answers are saved in {output}; "

@@ -509,12 +509,13 @@ ProgressFn = Callable[[int, int, "Question", dict | None], None]
 
 def run_eval(answerer: Any, questions: list[Question], output: Path, *, k: int | None = None,
              resume: bool = False, progress: ProgressFn | None = None,
-             should_stop: Callable[[], bool] | None = None) -> EvalResult:
+             should_stop: Callable[[], bool] | None = None, **ask_kwargs: Any) -> EvalResult:
     """Answer every question (skipping, with `resume`, ids already in `output`), append one
     scored line per answer to `output` as it finishes, and summarise all of them.
 
     `progress(done, total, question, record)` is called before each question (record None) and
-    after it (with the record); `should_stop()` lets a caller end the run between questions."""
+    after it (with the record); `should_stop()` lets a caller end the run between questions;
+    `ask_kwargs` (e.g. keep_unsupported=True) go to every `ask()` call."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     by_id = {q.id: q for q in questions}
@@ -542,7 +543,7 @@ def run_eval(answerer: Any, questions: list[Question], output: Path, *, k: int |
                 break
             if progress:
                 progress(done, total, q, None)
-            rec = answer_one(answerer, q, k)
+            rec = answer_one(answerer, q, k, **ask_kwargs)
             fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
@@ -564,7 +565,7 @@ def _strip(rec: dict, q: Question) -> dict:
             if key not in ("scores", "input_extra") and (key not in q.extra or key in collided)}
 
 
-def answer_one(answerer: Any, q: Question, k: int | None) -> dict:
+def answer_one(answerer: Any, q: Question, k: int | None, **ask_kwargs: Any) -> dict:
     """Ask one question; a per-question failure that leaves the model usable (context overflow)
     becomes an error line, anything else stops the run."""
     from bot.backends.llm import ContextOverflow
@@ -573,7 +574,7 @@ def answer_one(answerer: Any, q: Question, k: int | None) -> dict:
     before = getattr(model, "last", None) if model is not None else None
     t0 = time.perf_counter()
     try:
-        answer = answerer.ask(q.question, k=k, save=False)
+        answer = answerer.ask(q.question, k=k, save=False, **ask_kwargs)
     except ContextOverflow as exc:
         rec = {"id": q.id, "question": q.question, "answer": "", "refused": True, "sentences": [], "citations": [],
                "cited_files": [], "retrieved": [], "model": getattr(model, "name", ""), "prompt_tokens": 0,
