@@ -50,6 +50,7 @@ def eval_command(
     from bot.core.answering import Answerer
 
     answerer = Answerer(s)  # one index and one model for the whole run
+    _load_model(answerer)
     t0 = time.perf_counter()
     result = _run_with_progress(answerer, qs, output, s.k, resume, keep_unsupported)
     wall = time.perf_counter() - t0
@@ -70,6 +71,15 @@ def eval_command(
         _write(report, render_report(result, qs, title=f"newsbot eval: {questions.name}"))
         written.append(str(report))
     err.print("Wrote " + ", ".join(written))
+
+
+def _load_model(answerer) -> None:
+    """Load the model before the first question, so that a missing model fails at once and the
+    first question's time to first token does not include loading it."""
+    model = answerer.model
+    if hasattr(type(model), "llm"):  # LocalLlama loads its weights on first use
+        with err.status(f"Loading {getattr(model, 'name', 'model')}…"):
+            model.llm
 
 
 def _write(path: Path, text: str) -> None:
