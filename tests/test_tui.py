@@ -1,10 +1,11 @@
 """Pilot tests of the TUI: they drive the real app (built by `build_app`, like the CLI does) with a
-scripted model, asserting on widgets and on the messages posted; plus SVG snapshots of the main
-screens (cursor blinking off). Fast: no real model."""
+scripted model (the real Answerer, a real index of the seeds with the hash embedder), asserting
+on widgets and on the messages posted; plus SVG snapshots of the main screens (cursor blinking
+off). Fast: no real model; the real-model run is in test_tui_e2e.py."""
 
 from __future__ import annotations
 
-import threading
+import re
 import time
 from pathlib import Path
 
@@ -12,102 +13,59 @@ import pytest
 from textual.css.query import NoMatches
 
 from bot.config import Settings
-from bot.core.types import Answer, Citation, Sentence
-from bot.errors import ModelError
+from bot.backends.llm import ScriptedModel
+from bot.core.types import Citation
 from bot.tui.app import MainScreen, build_app
 from bot.tui.screens import ArticleScreen, HelpScreen, HistoryScreen, LibraryScreen
 from bot.tui.widgets import QUOTE_STYLE, AnswerView, SourceItem, SourceList
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-TEXT = (SEEDS / "000_f5417470653ab08f.txt").read_text(encoding="utf-8")
-QUOTE = "Wang Junzheng, the secretary of the party committee of the Xinjiang Production and Construction Corps"
 QUESTION = "Which officials were sanctioned?"
-RAW = "The Treasury sanctioned Wang Junzheng and Chen Mingguo [1]."
+BOTH = "The Treasury Department sanctioned two Chinese government officials, Wang Junzheng and Chen Mingguo."
 
 
-class FakeIndex:
-    def __init__(self, empty: bool = False):
-        self.empty = empty
-        self.ingested: list[Path] = []
-
-    def counts(self):
-        return (0, 0) if self.empty else (2, 12)
-
-    def articles(self, source=None, since=None, until=None):
-        rows = [] if self.empty else [
-            {"id": "a1", "title": "Biden Adds Sanctions To China For Uyghur Mistreatment", "outlet": "Fox",
-             "date": "2021-03-22", "file": "000_f5417470653ab08f.txt", "chunks": 6},
-            {"id": "a2", "title": "US sanctions Chinese officials", "outlet": "Daily Caller",
-             "date": "2021-03-22", "file": "001_f1ab6b9cd4ab454a.txt", "chunks": 4},
-        ]
-        return [r for r in rows if not source or r["outlet"] == source]
-
-    def article(self, article_id):
-        return {"id": article_id, "title": "Biden Adds Sanctions To China For Uyghur Mistreatment", "outlet": "Fox",
-                "date": "2021-03-22", "file": "000_f5417470653ab08f.txt", "text": TEXT}
-
-    def ingest(self, paths, outlet=None, progress=None):
-        for i, p in enumerate(paths):
-            progress and progress(i + 1, len(paths), Path(p).name)
-            self.ingested.append(Path(p))
-        self.empty = False
-
-        class Report:
-            def to_json(self):
-                return {"files": len(paths), "articles_added": 2, "failed": []}
-
-        return Report()
+def cite_both(messages) -> str:
+    """A scripted reply that cites the packed passage naming both officials, like a good model."""
+    user = messages[-1]["content"]
+    blocks = re.split(r"(?m)^\[(\d+)\] ", user)
+    for n, body in zip(blocks[1::2], blocks[2::2]):
+        if "Wang Junzheng" in body and "Chen Mingguo" in body:
+            return f"{BOTH} [{n}]"
+    return f"{BOTH} [1]"
 
 
-def citation() -> Citation:
-    s = TEXT.find(QUOTE)
-    para_start = TEXT.rfind("\n", 0, s) + 1
-    para_end = TEXT.find("\n", s)
-    return Citation(1, "a1", "Biden Adds Sanctions To China For Uyghur Mistreatment", "Fox", "2021-03-22",
-                    "000_f5417470653ab08f.txt", "a1:1", TEXT[para_start:para_end], QUOTE, s, s + len(QUOTE))
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """A real index of the seeds (hash embedder: fast), shared read-only by the tests of this module."""
+    from bot.backends.embedder import HashEmbedder
+    from bot.core.index import Index
 
-
-class FakeAnswerer:
-    """Streams RAW word by word through on_token; cancel() stops it like the real Answerer."""
-
-    def __init__(self, delay: float = 0.0, error: Exception | None = None):
-        self.delay = delay
-        self.error = error
-        self.cancelled = threading.Event()
-        self.index = FakeIndex()
-        self.questions: list[str] = []
-
-    def cancel(self):
-        self.cancelled.set()
-
-    def ask(self, question, *, on_token=None, keep_unsupported=False, **kw):
-        self.questions.append(question)
-        if self.error:
-            raise self.error
-        self.cancelled.clear()
-        done = []
-        for i, word in enumerate(RAW.split(" ")):
-            if self.cancelled.is_set():
-                return Answer(question, "The articles don't say.", True, raw=" ".join(done), refusal_reason="cancelled")
-            if self.delay:
-                time.sleep(self.delay)
-            done.append(word)
-            if on_token:
-                on_token(word if i == 0 else " " + word)
-        return Answer(question, "The Treasury sanctioned Wang Junzheng and Chen Mingguo [1].", False,
-                      sentences=[Sentence("The Treasury sanctioned Wang Junzheng and Chen Mingguo.", [1], True)],
-                      citations=[citation()], model="scripted", raw=RAW, completion_tokens=9)
+    # a roomy prompt budget: the hash embedder ranks loosely, so let every retrieved passage in
+    s = Settings(index_dir=tmp_path_factory.mktemp("tui") / "index", prompt_budget=4000)
+    index = Index(s, embedder=HashEmbedder())
+    index.ingest(sorted(SEEDS.glob("*.txt")))
+    return s, index
 
 
 @pytest.fixture
-def tui_settings(tmp_path) -> Settings:
-    return Settings(index_dir=Path("index"))
+def tui_settings(seeded) -> Settings:
+    return seeded[0]
 
 
-def make(tui_settings, **kw):
-    answerer = kw.pop("answerer", None) or FakeAnswerer()
-    return build_app(tui_settings, answerer=answerer, index=kw.pop("index", None) or answerer.index,
-                     cursor_blink=False, **kw), answerer
+def make(tui_settings, seeded=None, *, index=None, model=None, delay: float = 0.0, briefer=None, chat_model=None):
+    """The real app with the real Answerer, a real index and a scripted model; history in the test's dir."""
+    from bot.core.answering import Answerer
+    from bot.core.history import History
+
+    settings = tui_settings if chat_model is None else tui_settings.model_copy(update={"chat_model": chat_model})
+    if index is None:
+        from bot.core.index import Index
+
+        index = Index(settings)
+    if model is None and chat_model is None:
+        model = ScriptedModel([cite_both], delay=delay)
+    answerer = Answerer(settings, index=index, model=model, history=History(Path("history.sqlite")))
+    return build_app(settings, answerer=answerer, briefer=briefer, index=index, cursor_blink=False), answerer
 
 
 async def until(pilot, cond, timeout: float = 5.0) -> None:
@@ -146,13 +104,13 @@ def text_of(widget) -> str:
 
 # --------------------------------------------------------------------------------------------
 @pytest.mark.anyio
-async def test_ask_streams_then_settles_with_sources(tui_settings):
-    app, answerer = make(tui_settings, answerer=FakeAnswerer(delay=0.01))
+async def test_ask_streams_then_settles_with_sources(tui_settings, seeded):
+    app, answerer = make(tui_settings, index=seeded[1], delay=0.01)
     posted = []
     seen_partial = []
     async with app.run_test(size=(100, 30), message_hook=posted.append) as pilot:
         main = app.main
-        await until(pilot, lambda: main.index_counts == (2, 12))
+        await until(pilot, lambda: main.index_counts == seeded[1].counts())
         view = main.answer_view
         append = view.append
 
@@ -168,35 +126,38 @@ async def test_ask_streams_then_settles_with_sources(tui_settings):
         shown = text_of(main.answer_view)
         items = list(main.sources.list.query(SourceItem))
         cards = [text_of(i.query_one(".source-text")) for i in items]
-    assert answerer.questions == [QUESTION]
-    assert len(seen_partial) == len(RAW.split(" "))  # one update per streamed piece
-    assert seen_partial[0].endswith("The▌") and "Wang Junzheng▌" in seen_partial[4]
+    assert len(answerer.model.history) == 1
+    words = answerer.model.history and len(cite_both(answerer.model.history[0]).split(" "))
+    assert len(seen_partial) == words  # one screen update per streamed piece
+    assert seen_partial[0].endswith("The▌") and any(p.endswith("Wang Junzheng▌") for p in seen_partial)
     assert "Wang Junzheng and Chen Mingguo [1]." in shown
-    assert len(items) == 1 and "[1] Biden Adds Sanctions" in cards[0] and "Fox · 2021-03-22" in cards[0]
+    assert len(items) == 1 and cards[0].startswith("[1] ") and "Wang Junzheng" in cards[0]
     ready = [m for m in of(posted, MainScreen.AnswerReady)]
-    assert len(ready) == 1 and ready[0].answer.citations[0].quote == QUOTE
+    assert len(ready) == 1 and not ready[0].answer.refused
+    assert ready[0].answer.to_json() == ready[0].answer.to_json()  # the same object `ask --json` prints
     assert any(m.kind == "ask" for m in of(posted, MainScreen.Shown))
 
 
 @pytest.mark.anyio
-async def test_quote_highlighted_in_source_card(tui_settings):
-    app, _ = make(tui_settings)
+async def test_quote_highlighted_in_source_card(tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
     async with app.run_test(size=(100, 30)) as pilot:
         main = await ask(pilot)
-        static = main.sources.list.query_one(SourceItem).query_one(".source-text")
-        rich_text = static.render()._text if hasattr(static.render(), "_text") else None
-        visual = static.visual if hasattr(static, "visual") else None
-    # the renderable given to the Static is a Rich Text with the quote styled
+        item = main.sources.list.query_one(SourceItem)
+        c = item.citation
+        assert item.expanded
     from bot.tui.widgets import render_source
 
-    rendered = render_source(citation(), expanded=True)
-    spans = [rendered.plain[s.start:s.end] for s in rendered.spans if str(s.style) == QUOTE_STYLE]
-    assert spans == [QUOTE]
+    for expanded in (True, False):
+        rendered = render_source(c, expanded=expanded)
+        spans = [rendered.plain[s.start:s.end] for s in rendered.spans if str(s.style) == QUOTE_STYLE]
+        assert spans == [c.quote]
+    assert "Wang Junzheng" in c.quote and "Chen Mingguo" in c.quote
 
 
 @pytest.mark.anyio
-async def test_number_key_selects_source_and_marker_click(tui_settings):
-    app, _ = make(tui_settings)
+async def test_number_key_selects_source_and_marker_click(tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
     posted = []
     async with app.run_test(size=(100, 30), message_hook=posted.append) as pilot:
         main = await ask(pilot)
@@ -210,30 +171,32 @@ async def test_number_key_selects_source_and_marker_click(tui_settings):
         posted.clear()
         await pilot.press("7")  # no such source: a warning, nothing selected
         await pilot.pause()
-        assert not [m for m in of(posted, SourceList.CitationSelected)]
+        assert not of(posted, SourceList.CitationSelected)
         posted.clear()
         main.answer_view.action_select_marker(1)  # what clicking "[1]" in the answer runs
         await pilot.pause()
         assert any(m.n == 1 for m in of(posted, AnswerView.MarkerClicked))
-        assert (of(posted, SourceList.CitationSelected))
+        assert of(posted, SourceList.CitationSelected)
 
 
 @pytest.mark.anyio
-async def test_open_article_scrolled_to_the_span(tui_settings):
-    app, _ = make(tui_settings)
+async def test_open_article_scrolled_to_the_span(tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
     posted = []
     async with app.run_test(size=(80, 24), message_hook=posted.append) as pilot:
-        await ask(pilot)
+        main = await ask(pilot)
+        c = main.sources.list.selected
         await pilot.press("1", "o")
         await until(pilot, lambda: isinstance(app.screen, ArticleScreen) and app.screen.span is not None)
         await pilot.pause(0.1)
         screen = app.screen
-        assert TEXT[screen.span[0]:screen.span[1]] == QUOTE
+        text = seeded[1].article(c.article_id)["text"]
+        assert screen.span == (c.start, c.end) and text[c.start:c.end] == c.quote
         body = screen.query_one("#article-body")
         span_para = screen.query_one(".-span")
-        assert QUOTE in text_of(span_para)
+        assert c.quote in text_of(span_para)
         assert body.scroll_y > 0 and span_para.region.y <= 6  # scrolled: the span is at the top
-        assert (of(posted, ArticleScreen.Loaded))
+        assert of(posted, ArticleScreen.Loaded)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
@@ -242,8 +205,8 @@ async def test_open_article_scrolled_to_the_span(tui_settings):
 
 
 @pytest.mark.anyio
-async def test_escape_cancels_the_answer_in_progress(tui_settings):
-    app, answerer = make(tui_settings, answerer=FakeAnswerer(delay=0.15))
+async def test_escape_cancels_the_answer_in_progress(tui_settings, seeded):
+    app, answerer = make(tui_settings, index=seeded[1], delay=0.2)
     posted = []
     async with app.run_test(size=(100, 30), message_hook=posted.append) as pilot:
         main = app.main
@@ -256,72 +219,88 @@ async def test_escape_cancels_the_answer_in_progress(tui_settings):
         await until(pilot, lambda: not main.busy, timeout=3)
         await pilot.pause()
         shown = text_of(main.answer_view)
-    assert answerer.cancelled.is_set()
     assert "Cancelled." in shown
     ready = [m.answer for m in of(posted, MainScreen.AnswerReady)]
-    assert ready and ready[0].refusal_reason == "cancelled"
+    assert ready and ready[0].refusal_reason == "cancelled" and len(ready[0].raw.split()) <= 3
 
 
 @pytest.mark.anyio
-async def test_model_error_is_shown_with_what_to_do(tui_settings):
-    err = ModelError("Model not found", "qwen is not in the models dir. Run `newsbot models pull`.")
-    app, _ = make(tui_settings, answerer=FakeAnswerer(error=err))
+async def test_missing_model_is_shown_with_what_to_do(tui_settings, seeded, tmp_path):
+    app, _ = make(tui_settings, index=seeded[1], chat_model=str(tmp_path / "nope.gguf"))
     posted = []
     async with app.run_test(size=(100, 30), message_hook=posted.append) as pilot:
         main = await ask(pilot)
         shown = text_of(main.answer_view)
         assert main.answer_view.state == "error"
-    assert "Model not found" in shown and "newsbot models pull" in shown
-    assert any(m.task == "ask" for m in of(posted, MainScreen.WorkFailed))
+    failed = of(posted, MainScreen.WorkFailed)
+    assert failed and failed[0].task == "ask"
+    assert failed[0].title in shown and failed[0].message in shown
+    assert "nope.gguf" in shown
 
 
 @pytest.mark.anyio
-async def test_empty_index_says_how_to_fill_it(tui_settings):
-    answerer = FakeAnswerer()
-    answerer.index = FakeIndex(empty=True)
-    app, _ = make(tui_settings, answerer=answerer)
+async def test_empty_index_says_how_to_fill_it(tmp_path):
+    from bot.core.index import Index
+
+    settings = Settings(index_dir=tmp_path / "empty")
+    app, _ = make(settings, index=Index(settings))
     async with app.run_test(size=(100, 30)) as pilot:
         main = app.main
         await until(pilot, lambda: main.index_counts == (0, 0))
         await pilot.pause()
         shown = text_of(main.answer_view)
-    assert "The index is empty." in shown and "Library" in shown and "newsbot ingest" in shown
+        assert "The index is empty." in shown and "Library" in shown and "newsbot ingest" in shown
+        main.question.value = QUESTION
+        main.question.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: main.answer_view.state == "error")
+        assert "newsbot ingest" in text_of(main.answer_view)
 
 
 @pytest.mark.anyio
-async def test_brief_without_briefing_module_or_with_a_briefer(tui_settings):
-    class FakeBriefer:
-        def brief(self, topic=None, *, on_token=None, **kw):
-            on_token and on_token("Two officials were sanctioned [1].")
-            return {"topic": topic, "paragraph": "Two officials were sanctioned [1].",
-                    "sentences": [{"text": "Two officials were sanctioned.", "citations": [1], "supported": True}],
-                    "citations": [citation().to_json()],
-                    "differences": [{"detail": "who announced it", "versions": [
-                        {"outlet": "Fox", "text": "the Treasury Department", "citation": 1}]}],
-                    "articles_used": ["a1", "a2"]}
-
-    app, _ = make(tui_settings, briefer=FakeBriefer())
+async def test_brief_shows_paragraph_sources_and_differences(tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])  # the app builds the real Briefer on the same model
     posted = []
     async with app.run_test(size=(100, 30), message_hook=posted.append) as pilot:
         main = app.main
         await until(pilot, lambda: main.index_counts is not None)
         main.sources.list.focus()
         await pilot.press("b")
-        await until(pilot, lambda: main.answer_view.state == "brief")
+        await until(pilot, lambda: main.answer_view.state in ("brief", "error"), timeout=15)
         await pilot.pause()
         shown = text_of(main.answer_view)
-        assert "Briefing: the newest articles" in shown
-        assert "Where outlets differ" in shown and "Fox: the Treasury Department [1]" in shown
-        assert len(main.sources.list.query(SourceItem)) == 1
-    assert (of(posted, MainScreen.BriefReady))
+        brief = of(posted, MainScreen.BriefReady)[0].brief
+        cards = [text_of(i.query_one(".source-text")) for i in main.sources.list.query(SourceItem)]
+        await pilot.press("2")
+        await pilot.pause()
+        assert main.sources.list.selected.n == 2
+    assert shown.startswith("Briefing: the newest articles")
+    assert "Wang Junzheng and Chen Mingguo [1]" in shown
+    assert len(cards) == len(brief.citations) >= 2 and cards[1].startswith("[2] ")
+    if brief.differences:  # the two seeds list different partners: shown with their sources
+        assert "Where outlets differ" in shown and brief.differences[0]["detail"] in shown
 
 
 @pytest.mark.anyio
-async def test_brief_unavailable_is_explained(tui_settings, monkeypatch):
+async def test_escape_cancels_a_briefing(tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1], delay=0.2)
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = app.main
+        await until(pilot, lambda: main.index_counts is not None)
+        main.sources.list.focus()
+        await pilot.press("b")
+        await until(pilot, lambda: main.answer_view.raw, timeout=15)
+        await pilot.press("escape")
+        await until(pilot, lambda: not main.busy, timeout=5)
+        assert "Briefing cancelled" in text_of(main.answer_view)
+
+
+@pytest.mark.anyio
+async def test_brief_unavailable_is_explained(tui_settings, seeded, monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "bot.core.briefing", None)  # import fails like a missing module
-    app, _ = make(tui_settings)
+    app, _ = make(tui_settings, index=seeded[1])
     async with app.run_test(size=(100, 30)) as pilot:
         main = app.main
         await until(pilot, lambda: main.index_counts is not None)
@@ -332,51 +311,71 @@ async def test_brief_unavailable_is_explained(tui_settings, monkeypatch):
 
 
 @pytest.mark.anyio
-async def test_library_filters_and_ingest_with_progress(tui_settings, tmp_path):
-    app, answerer = make(tui_settings)
+async def test_library_filters_and_ingest_with_progress(tmp_path):
+    from bot.backends.embedder import HashEmbedder
+    from bot.core.index import Index
+
+    settings = Settings(index_dir=tmp_path / "lib")
+    index = Index(settings, embedder=HashEmbedder())
+    app, _ = make(settings, index=index)
     posted = []
-    folder = tmp_path / "news"
-    folder.mkdir()
-    (folder / "a.txt").write_text("Title\n\nBody.")
     async with app.run_test(size=(100, 30), message_hook=posted.append) as pilot:
-        await until(pilot, lambda: app.main.index_counts is not None)
+        await until(pilot, lambda: app.main.index_counts == (0, 0))
         app.main.sources.list.focus()
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, LibraryScreen))
         screen = app.screen
         table = screen.query_one("#articles")
-        await until(pilot, lambda: table.row_count == 2)
-        screen.query_one("#filter-outlet").value = "Fox"
-        screen.query_one("#filter-outlet").focus()
-        await pilot.press("enter")
-        await until(pilot, lambda: table.row_count == 1)
-        screen.query_one("#ingest-path").value = str(folder)
+        await until(pilot, lambda: "index is empty" in text_of(screen.query_one("#library-status")))
+        screen.query_one("#ingest-path").value = str(SEEDS)
         screen.query_one("#ingest-path").focus()
         await pilot.press("enter")
-        await until(pilot, lambda: (of(posted, LibraryScreen.Ingested)))
+        await until(pilot, lambda: of(posted, LibraryScreen.Ingested) and table.row_count == 2, timeout=20)
         await pilot.pause()
-        assert "Ingest done: files: 1, articles added: 2" in text_of(screen.query_one("#library-status"))
+        assert "Ingest done: added: 2" in text_of(screen.query_one("#library-status"))
+        screen.query_one("#filter-since").value = "2021-03-01"
+        screen.query_one("#filter-since").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: table.row_count == 1)  # only one seed has a date
         table.focus()
         await pilot.press("enter")  # opens the article of the row
-        await until(pilot, lambda: isinstance(app.screen, ArticleScreen))
-    assert answerer.index.ingested == [folder]
-    assert (of(posted, LibraryScreen.IngestProgress))
+        await until(pilot, lambda: isinstance(app.screen, ArticleScreen) and app.screen.query(".paragraph"))
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen) and app.main.index_counts[0] == 2)
+    progress = of(posted, LibraryScreen.IngestProgress)
+    assert progress and progress[-1].done == progress[-1].total == 2
 
 
 @pytest.mark.anyio
-async def test_history_reopens_an_answer(tui_settings):
-    app, _ = make(tui_settings)
-    posted = []
-    async with app.run_test(size=(100, 30), message_hook=posted.append) as pilot:
+async def test_history_reopens_an_answer(tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
+    async with app.run_test(size=(100, 30)) as pilot:
         main = await ask(pilot)
         main.question.value = "Something else?"
-        main.question.focus()
         main.answer_view.notice("cleared")
         main.sources.list.focus()
         await pilot.press("h")
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        ol = app.screen.query_one("#history-list")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: app.screen.saved)  # the saved history (this answer was saved too)
+        await pilot.press("down", "enter")  # the first entry of this session
+        await until(pilot, lambda: isinstance(app.screen, MainScreen) and main.answer_view.state == "answer")
+        await pilot.pause()
+        assert "Wang Junzheng" in text_of(main.answer_view)
+        assert len(main.sources.list.query(SourceItem)) == 1
+
+
+@pytest.mark.anyio
+async def test_history_reopens_a_saved_answer_from_an_earlier_session(tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ask(pilot)
+    app, _ = make(tui_settings, index=seeded[1])  # a new session, same history file
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = app.main
+        await until(pilot, lambda: main.index_counts is not None)
+        main.sources.list.focus()
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.saved)
         await pilot.press("down", "enter")
         await until(pilot, lambda: isinstance(app.screen, MainScreen) and main.answer_view.state == "answer")
         await pilot.pause()
@@ -385,9 +384,10 @@ async def test_history_reopens_an_answer(tui_settings):
 
 
 @pytest.mark.anyio
-async def test_help_screen(tui_settings):
-    app, _ = make(tui_settings)
+async def test_help_screen(tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
     async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.main.index_counts is not None)
         app.main.sources.list.focus()
         await pilot.press("question_mark")
         await pilot.pause()
@@ -395,6 +395,19 @@ async def test_help_screen(tui_settings):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
+
+
+def test_cli_builds_the_app_without_running_the_core_in_the_ui_thread(monkeypatch, tmp_path):
+    """`newsbot tui --index DIR --model NAME` builds the app with those settings (run is stubbed)."""
+    import bot.tui.app as tui_app
+    from bot.cli.app import main
+
+    seen = {}
+    monkeypatch.setattr(tui_app.NewsbotApp, "run", lambda self: seen.update(settings=self.settings))
+    with pytest.raises(SystemExit) as exc:
+        main(["tui", "--index", str(tmp_path / "ix"), "--model", "some-model"])
+    assert exc.value.code == 0
+    assert seen["settings"].index_dir == tmp_path / "ix" and seen["settings"].chat_model == "some-model"
 
 
 # -- snapshots ---------------------------------------------------------------------------------
@@ -421,33 +434,33 @@ async def _library(pilot):
                 and pilot.app.screen.query_one("#articles").row_count == 2)
 
 
-def test_snapshot_welcome(snap_compare, tui_settings):
-    app, _ = make(tui_settings)
+def test_snapshot_welcome(snap_compare, tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
     assert snap_compare(app, terminal_size=(80, 24), run_before=lambda p: until(p, lambda: p.app.main.index_counts))
 
 
-def test_snapshot_answer_80x24(snap_compare, tui_settings):
-    app, _ = make(tui_settings)
+def test_snapshot_answer_80x24(snap_compare, tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
     assert snap_compare(app, terminal_size=(80, 24), run_before=_answered)
 
 
-def test_snapshot_answer_120x40(snap_compare, tui_settings):
-    app, _ = make(tui_settings)
+def test_snapshot_answer_120x40(snap_compare, tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
     assert snap_compare(app, terminal_size=(120, 40), run_before=_answered)
 
 
-def test_snapshot_article(snap_compare, tui_settings):
-    app, _ = make(tui_settings)
+def test_snapshot_article(snap_compare, tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
     assert snap_compare(app, terminal_size=(80, 24), run_before=_article)
 
 
-def test_snapshot_library(snap_compare, tui_settings):
-    app, _ = make(tui_settings)
+def test_snapshot_library(snap_compare, tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
     assert snap_compare(app, terminal_size=(100, 30), run_before=_library)
 
 
-def test_snapshot_help(snap_compare, tui_settings):
-    app, _ = make(tui_settings)
+def test_snapshot_help(snap_compare, tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
 
     async def _help(pilot):
         await _ready(pilot)

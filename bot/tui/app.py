@@ -182,9 +182,13 @@ class MainScreen(Screen):
         if self.cancel_requested:
             self.app.cancel_generation()  # the model clears its cancel flag when it starts: set it again
         try:
-            self.app.call_from_thread(self.answer_view.append, token)
+            self.app.call_from_thread(self._append_token, token)
         except RuntimeError:  # the app is closing
             self.app.cancel_generation()
+
+    def _append_token(self, token: str) -> None:
+        self.answer_view.append(token)
+        self.query_one("#answer-pane", VerticalScroll).scroll_end(animate=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="generate")
     def run_ask(self, question: str, keep_unsupported: bool = False) -> None:
@@ -200,6 +204,7 @@ class MainScreen(Screen):
         answer = msg.answer
         self.model_name = answer.model or self.model_name
         self.answer_view.show_answer(answer)
+        self.query_one("#answer-pane", VerticalScroll).scroll_home(animate=False)
         await self.sources.show(answer.citations)
         if answer.refusal_reason != "cancelled":
             self.session.append(("ask", answer, answer.question))
@@ -218,6 +223,11 @@ class MainScreen(Screen):
                 self.answer_view.show_error(msg.title, msg.message)
             return
         self.busy = ""
+        if msg.task == "brief" and self.cancel_requested:
+            self.answer_view.show_error("Briefing cancelled", "Press b to brief again.")
+            self.sources.border_title = "Sources"
+            self.set_status("Cancelled")
+            return
         self.answer_view.show_error(msg.title, msg.message)
         self.set_status(msg.title)
 
@@ -250,6 +260,7 @@ class MainScreen(Screen):
             self.set_status("Cancelled")
             return
         self.answer_view.show_brief(msg.brief, msg.topic)
+        self.query_one("#answer-pane", VerticalScroll).scroll_home(animate=False)
         await self.sources.show(brief_citations(msg.brief))
         self.session.append(("brief", msg.brief, msg.topic or "(newest articles)"))
         self.set_status("")
@@ -382,7 +393,8 @@ class NewsbotApp(App):
                     raise NewsbotError("Briefings not available",
                                        "this build of newsbot has no briefing module yet; ask a question instead.") from None
                 answerer = self.get_answerer()
-                self._briefer = Briefer(self.settings, index=self.get_index(), model=answerer.model)
+                self._briefer = Briefer(self.settings, index=self.get_index(), model=answerer.model,
+                                        history=self.get_history())
             return self._briefer
 
     def get_history(self):

@@ -143,7 +143,8 @@ class LibraryScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("date", "outlet", "title", "chunks", "file")
+        for label, width in (("date", 10), ("outlet", 14), ("title", 44), ("chunks", 6), ("file", None)):
+            table.add_column(label, width=width)
         self.action_refresh()
         table.focus()
 
@@ -169,7 +170,9 @@ class LibraryScreen(Screen):
         table.clear()
         for a in msg.articles:
             files = a.get("file") or ", ".join(a.get("files") or [])
-            table.add_row(a.get("date") or "", a.get("outlet") or "", a.get("title") or "",
+            title = a.get("title") or ""
+            title = title if len(title) <= 44 else title[:43] + "…"
+            table.add_row(a.get("date") or "", a.get("outlet") or "", title,
                           str(a.get("chunks", "")), files, key=str(a.get("id")))
         status = f"{len(msg.articles)} article(s)"
         if not msg.articles:

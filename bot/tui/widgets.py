@@ -22,7 +22,9 @@ QUOTE_STYLE = "bold black on yellow"
 MARKER_STYLE = "bold cyan"
 UNCHECKED_STYLE = "italic red"
 CURSOR = "▌"
-CONTEXT_CHARS = 160  # characters shown around the quote in a collapsed source card
+# context shown around the quote in a source card (characters): the quote stays near the top
+BEFORE, AFTER = 60, 160
+BEFORE_EXPANDED = 160
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,7 +83,7 @@ def highlight(text: str, span: tuple[int, int] | None) -> Text:
 
 def render_source(c: Citation, expanded: bool = False) -> Text:
     """A source card: marker, title, outlet · date · file, then the passage with the quote
-    highlighted (the whole passage when expanded, the quote with some context otherwise)."""
+    highlighted: the quote with some context, more of it (to the passage's end) when expanded."""
     out = Text()
     out.append(f"[{c.n}] ", style=MARKER_STYLE)
     out.append(c.title or c.source_file, style="bold")
@@ -97,24 +99,33 @@ def render_source(c: Citation, expanded: bool = False) -> Text:
             out.append("”")
         return out
     a, b = span
-    lo, hi = 0, len(passage)
-    if not expanded:
-        lo = max(0, a - CONTEXT_CHARS)
-        hi = min(len(passage), b + CONTEXT_CHARS)
-        # cut on word boundaries
-        if lo > 0:
-            sp = passage.find(" ", lo)
-            lo = sp + 1 if 0 <= sp < a else lo
-        if hi < len(passage):
-            sp = passage.rfind(" ", b, hi)
-            hi = sp if sp > b else hi
-    body = highlight(passage[lo:hi], (a - lo, b - lo))
+    before, after = (BEFORE_EXPANDED, len(passage)) if expanded else (BEFORE, AFTER)
+    lo = _start_near(passage, max(0, a - before), a)
+    while lo < a and passage[lo].isspace():
+        lo += 1
+    hi = min(len(passage), b + after)
+    if hi < len(passage):
+        sp = passage.rfind(" ", b, hi)
+        hi = sp if sp > b else hi
     if lo > 0:
         out.append("…")
-    out.append_text(body)
+    out.append_text(highlight(passage[lo:hi], (a - lo, b - lo)))
     if hi < len(passage):
         out.append("…")
     return out
+
+
+def _start_near(text: str, lo: int, a: int) -> int:
+    """A start for an excerpt at or after `lo` and before `a`: a sentence start if there is one
+    in between, else a word start."""
+    if lo <= 0:
+        return 0
+    for mark in (". ", "? ", "! ", "\n"):
+        i = text.find(mark, lo, a)
+        if i >= 0:
+            return i + len(mark)
+    sp = text.find(" ", lo, a)
+    return sp + 1 if sp >= 0 else lo
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -275,14 +286,18 @@ class SourceItem(ListItem):
     """
 
     def __init__(self, citation: Citation) -> None:
-        super().__init__(Static(render_source(citation), classes="source-text"))
+        super().__init__()
         self.citation = citation
         self.expanded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(render_source(self.citation, self.expanded), classes="source-text")
 
     def set_expanded(self, expanded: bool) -> None:
         if expanded != self.expanded:
             self.expanded = expanded
-            self.query_one(".source-text", Static).update(render_source(self.citation, expanded))
+            for static in self.query(".source-text").results(Static):  # none yet before compose
+                static.update(render_source(self.citation, expanded))
 
 
 class SourceList(ListView):
@@ -348,6 +363,7 @@ class SourcesPane(Vertical):
         self.border_title = f"{title} ({len(citations)})" if citations else title
         if citations:
             await lst.extend([SourceItem(c) for c in citations])
+            lst.index = 0  # the first source starts selected (expanded)
 
     def select(self, n: int) -> Citation | None:
         """Select source n (1-based marker number); returns it, or None when there is no such source."""

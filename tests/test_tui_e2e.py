@@ -1,0 +1,59 @@
+"""The TUI end to end with the real model and the real embedder on the seeds: the done-when of
+issue 7 ("Which officials were sanctioned?" shows both names, and beside them the cited passages
+with the names highlighted)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.tui.app import MainScreen, build_app
+from bot.tui.widgets import QUOTE_STYLE, SourceItem, render_source
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_tui_answers_with_real_model(settings, real_model, real_embedder):
+    from bot.core.answering import Answerer
+    from bot.core.index import Index
+
+    index = Index(settings, embedder=real_embedder)
+    index.ingest(sorted(SEEDS.glob("*.txt")))
+    app = build_app(settings, answerer=Answerer(settings, index=index, model=real_model), index=index,
+                    cursor_blink=False)
+    posted = []
+    async with app.run_test(size=(120, 40), message_hook=posted.append) as pilot:
+        main = app.main
+        while main.index_counts is None:
+            await pilot.pause(0.05)
+        main.question.value = "Which officials were sanctioned?"
+        await pilot.press("enter")
+        t0 = time.monotonic()
+        streamed = False
+        while main.answer_view.state != "answer":
+            assert main.answer_view.state != "error", main.answer_view.render()
+            assert time.monotonic() - t0 < 600, "no answer in 10 minutes"
+            streamed = streamed or bool(main.answer_view.raw)
+            await pilot.pause(0.1)
+        await pilot.pause()
+        answer = [m for m in posted if isinstance(m, MainScreen.AnswerReady)][0].answer
+        shown = main.answer_view.render().plain
+        items = list(main.sources.list.query(SourceItem))
+        await pilot.press("1", "o")
+        while not (app.screen is not main and getattr(app.screen, "span", None)):
+            await pilot.pause(0.05)
+        article_span = app.screen.span
+    assert streamed
+    assert not answer.refused, answer.to_json()
+    for name in ("Wang Junzheng", "Chen Mingguo"):
+        assert name in shown
+        assert any(name in c.quote for c in answer.citations)  # the cited quote holds the name
+    assert len(items) == len(answer.citations) >= 1
+    for c in answer.citations:
+        text = render_source(c)
+        assert [text.plain[s.start:s.end] for s in text.spans if str(s.style) == QUOTE_STYLE] == [c.quote]
+    assert article_span == (answer.citations[0].start, answer.citations[0].end)
