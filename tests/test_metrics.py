@@ -249,3 +249,21 @@ def test_unknown_fields_carried_through_and_kept_apart_from_answer_keys():
     back = _strip(rec, gold)  # what --resume re-scores: the answer alone
     assert back["model"] == "m" and "note" not in back and "scores" not in back
     assert build_record(back, gold, k=8) == rec
+
+
+def test_identical_files_count_as_the_same_source():
+    """An article stored once for two identical files cites either name."""
+    from bot.core.evaluation import Question, score_answer
+
+    ans = {"answer": "David Hicks [1].", "refused": False,
+           "sentences": [{"text": "David Hicks", "citations": [1], "supported": True}],
+           "citations": [{"n": 1, "source_file": "leebg_116.txt", "files": ["leebg_116.txt", "leebg_120.txt"]}],
+           "cited_files": ["leebg_116.txt"],
+           "retrieved": [{"source_file": "leebg_116.txt", "files": ["leebg_116.txt", "leebg_120.txt"]}]}
+    q = Question(id="x", question="?", answers=["Hicks"], sources=["leebg_120.txt"], answerable=True)
+    s = score_answer(ans, q)
+    assert s["correct_and_cited"] and s["citation_source_ok"] and s["recall_at_1"] == 1.0 and s["mrr"] == 1.0
+    other = dict(ans, citations=[{"n": 1, "source_file": "leebg_200.txt", "files": ["leebg_200.txt"]}],
+                 cited_files=["leebg_200.txt"])
+    s = score_answer(other, q)
+    assert not s["correct_and_cited"] and s["cited_outside"] == ["leebg_200.txt"]

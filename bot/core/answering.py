@@ -137,7 +137,7 @@ def _cite(prep: Prepared, support, by_chunk: dict[str, int], citations: list[Cit
     by_chunk[p.chunk_id] = n
     c = Citation(n=n, article_id=p.article_id, title=p.title, outlet=p.outlet, date=p.date,
                  source_file=p.source_file, chunk_id=p.chunk_id, passage=p.text, quote=p.text,
-                 start=p.start, end=p.end)
+                 start=p.start, end=p.end, files=p.files or [p.source_file])
     if support is not None:
         _set_quote(c, p, support)
     citations.append(c)

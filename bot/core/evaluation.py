@@ -205,15 +205,21 @@ def contains_forbidden(text: str, forbidden: list[str]) -> list[str]:
 
 
 # -- retrieval and citation metrics -------------------------------------------------------------
-def _files(retrieved: Iterable[dict]) -> list[str]:
-    return [r.get("source_file", "") for r in retrieved]
+def _groups(items: Iterable[dict]) -> list[set[str]]:
+    """The file names of each retrieved passage or citation. An article stored once for several
+    identical files carries all their names in `files`; any of them counts as that source."""
+    out = []
+    for r in items:
+        names = set(r.get("files") or []) | ({r["source_file"]} if r.get("source_file") else set())
+        out.append(names)
+    return out
 
 
 def recall_at_k(retrieved: list[dict], sources: list[str], k: int | None = None) -> float | None:
     """Share of expected sources among the source files of the first k retrieved passages."""
     if not sources:
         return None
-    top = set(_files(retrieved[:k] if k else retrieved))
+    top = set().union(*_groups(retrieved[:k] if k else retrieved))
     wanted = set(sources)
     return len(wanted & top) / len(wanted)
 
@@ -222,8 +228,8 @@ def reciprocal_rank(retrieved: list[dict], sources: list[str]) -> float | None:
     if not sources:
         return None
     wanted = set(sources)
-    for rank, f in enumerate(_files(retrieved), 1):
-        if f in wanted:
+    for rank, names in enumerate(_groups(retrieved), 1):
+        if names & wanted:
             return 1.0 / rank
     return 0.0
 
@@ -248,6 +254,12 @@ def cited_files(answer: dict) -> list[str]:
             if c.get("source_file") not in files:
                 files.append(c.get("source_file"))
     return [f for f in files if f]
+
+
+def cited_groups(answer: dict) -> list[set[str]]:
+    """File names per cited article (falls back to `cited_files` for answers without citations)."""
+    groups = [g for g in _groups(answer.get("citations") or []) if g]
+    return groups or [{f} for f in cited_files(answer)]
 
 
 # -- per-question scores ------------------------------------------------------------------------
@@ -275,10 +287,11 @@ def score_answer(answer: dict, q: Question, k: int | None = None) -> dict[str, A
         s["recall_at_k"] = recall_at_k(retrieved, q.sources, k)
         s["recall_at_1"] = recall_at_k(retrieved, q.sources, 1)
         s["mrr"] = reciprocal_rank(retrieved, q.sources)
-        in_sources = [f in q.sources for f in files]
+        groups = cited_groups(answer) if files else []
+        in_sources = [bool(g & set(q.sources)) for g in groups]
         s["cited_expected"] = any(in_sources)
-        s["cited_outside"] = [f for f in files if f not in q.sources]
-        s["citation_source_ok"] = None if refused else (bool(files) and all(in_sources))
+        s["cited_outside"] = sorted({min(g) for g, ok in zip(groups, in_sources) if not ok})
+        s["citation_source_ok"] = None if refused else (bool(groups) and all(in_sources))
     else:
         s["recall_at_k"] = s["recall_at_1"] = s["mrr"] = None
         s["cited_expected"] = s["citation_source_ok"] = None

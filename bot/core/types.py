@@ -53,6 +53,7 @@ class Passage:
     dense_rank: int | None = None
     keyword_rank: int | None = None
     duplicates: list[str] = field(default_factory=list)  # article ids of near-duplicate copies collapsed into this one
+    files: list[str] = field(default_factory=list)  # every file name that holds this article (exact duplicates)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +83,7 @@ class Citation:
     quote: str  # the supporting span, exactly as in the article text
     start: int  # character offsets of `quote` in the article text
     end: int
+    files: list[str] = field(default_factory=list)  # every file name holding the article (source_file first)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,7 +122,7 @@ class Answer:
             "cited_files": self.cited_files,
             "retrieved": [
                 {"chunk_id": p.chunk_id, "article_id": p.article_id, "source_file": p.source_file,
-                 "score": round(float(p.score), 6)}
+                 "files": p.files or [p.source_file], "score": round(float(p.score), 6)}
                 for p in self.retrieved
             ],
             "model": self.model,
@@ -138,7 +140,8 @@ class Answer:
             sentences=[Sentence(s["text"], list(s["citations"]), s["supported"]) for s in d.get("sentences", [])],
             citations=[Citation(**c) for c in d.get("citations", [])],
             retrieved=[Passage(chunk_id=r["chunk_id"], article_id=r["article_id"], text="", start=0, end=0, position=0,
-                               title="", outlet=None, date=None, source_file=r["source_file"], score=r["score"])
+                               title="", outlet=None, date=None, source_file=r["source_file"], score=r["score"],
+                               files=r.get("files", []))
                        for r in d.get("retrieved", [])],
             model=d.get("model", ""), prompt_tokens=d.get("prompt_tokens", 0),
             completion_tokens=d.get("completion_tokens", 0), timings=d.get("timings", {}),
