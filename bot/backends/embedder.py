@@ -45,7 +45,9 @@ class OnnxEmbedder(Embedder):
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_tokens)
-        self.counter = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))  # no truncation, for counting
+        self.counter = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))  # for counting
+        self.counter.no_padding()
+        self.counter.no_truncation()
         self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:

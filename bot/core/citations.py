@@ -5,8 +5,9 @@ The checker is deterministic. A sentence is supported by a passage when
 - every number in it (digits or number words) appears in the passage,
 - every name (capitalised word) and every quoted phrase appears in the passage (or its article's
   title, or the question itself: restating the question is not a claim),
-- and at least half of its other content words (those not taken from the question) appear in
-  the passage.
+- at least half of its other content words (those not taken from the question) appear in
+  the passage,
+- and the sentence or its supporting passage sentence shares a content word with the question.
 For a supported sentence the quote is the passage sentence that best matches it, with its exact
 character offsets in the article.
 """
@@ -186,7 +187,7 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
     """Does `passage` support `sentence` (a clean sentence, markers removed)?"""
     p_squash = _squash(passage)
     context = passage + " " + title + " " + question
-    c_tokens = content_tokens(context)
+    c_tokens = {stem(w) for w in words(context)}  # every word, for names (short ones like "US" too)
     p_tokens = content_tokens(passage + " " + title)
     missing: list[str] = []
 
@@ -213,10 +214,14 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
     else:
         have = 1.0
     # anything to stand on at all: a name, number, quote or content word of the sentence in the passage
-    anchors = (numbers(sentence) & p_numbers) | (names(sentence) & p_tokens) | (content_tokens(sentence) & p_tokens)
+    anchors = (numbers(sentence) & p_numbers) | (names(sentence) & {stem(w) for w in words(passage)}) | (content_tokens(sentence) & p_tokens)
     if not anchors:
         return Support(False, "nothing of it in passage")
     start, end, best = _best_span(sentence, passage)
+    if q_tokens and not ((content_tokens(sentence) | content_tokens(passage[start:end])) & q_tokens):
+        # supported by its passage, but about something else than the question (e.g. the text of
+        # an instruction planted in the article): not an answer
+        return Support(False, "not about the question")
     return Support(True, "", score=have + 0.01 * best, quote_start=start, quote_end=end)
 
 

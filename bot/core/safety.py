@@ -19,6 +19,7 @@ PATTERNS = [
     re.compile(rf"\b{_AI}\b[^.!?]{{0,80}}\b(?:must|should|shall|need to|are required to|are instructed to|will now)\b[^.!?]{{0,40}}\b(?:answer|reply|respond|say|output|print|write|state|include|ignore)\b", re.I),
     re.compile(r"\b(?:respond|reply|answer|say|output|print|write|type|repeat)\b[^.!?]{0,30}\b(?:only|exactly|solely|nothing but|verbatim)\b", re.I),
     re.compile(r"\b(?:system prompt|new instructions?|hidden instructions?|developer mode|jailbreak|prompt injection)\b", re.I),
+    re.compile(r"\b(?:system|admin|administrator|developer|operator)\s+(?:override|message|note|notice|command|instruction)s?\b", re.I),
     re.compile(r"\binstructions?\s+(?:to|for)\s+(?:the\s+)?(?:ai|assistant|model|bot|reader model|language model)\b", re.I),
     re.compile(r"<\|[^|>]{1,40}\|>|\[/?INST\]|<</?SYS>>|^\s*(?:system|assistant)\s*:", re.I | re.M),
 ]
