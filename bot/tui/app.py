@@ -322,6 +322,7 @@ class MainScreen(Screen):
         else:
             self.answer_view.show_answer(item)
             await self.sources.show(item.citations)
+        self.set_status("")
         self.post_message(self.Shown(kind, item))
 
     def action_help(self) -> None:
@@ -424,6 +425,10 @@ class NewsbotApp(App):
 
     def check_index(self) -> None:
         self.main.check_index()
+
+    async def action_quit(self) -> None:
+        self.cancel_generation()  # a generating worker thread stops at its next token
+        self.exit()
 
 
 def build_app(settings, answerer=None, briefer=None, index=None, *, history=None, cursor_blink: bool = True) -> NewsbotApp:

@@ -219,7 +219,8 @@ class AnswerView(Static):
         self.state = "streaming"
         self.heading = heading
         self.raw = ""
-        self._show(Text("Searching the articles…", style="dim italic"))
+        self._show(Text("Searching the articles; then the model reads the passages (the first time, it loads)…",
+                        style="dim italic"))
 
     def append(self, token: str) -> None:
         if self.state != "streaming":
