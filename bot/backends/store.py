@@ -35,9 +35,10 @@ def _chroma_error(action: str, where: str, exc: Exception) -> IndexError_:
 class ChunkStore:
     """A small facade over one Chroma collection."""
 
-    def __init__(self, client: Any, where: str):
+    def __init__(self, client: Any, where: str, remote: bool = False):
         self.client = client
         self.where = where
+        self.remote = remote  # a Chroma server: every write leaves a fresh token (bot.core.remote)
         try:
             self.col = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"},
                                                        embedding_function=None)
@@ -57,6 +58,7 @@ class ChunkStore:
                                 documents=list(documents[s:e]), metadatas=list(metadatas[s:e]))
         except Exception as exc:
             raise _chroma_error("writing chunks", self.where, exc) from None
+        self._touch(len(ids))
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
@@ -65,6 +67,13 @@ class ChunkStore:
                 self.col.delete(ids=ids[s:s + self.max_batch])
         except Exception as exc:
             raise _chroma_error("deleting chunks", self.where, exc) from None
+        self._touch(len(ids))
+
+    def _touch(self, n: int) -> None:
+        if self.remote and n:
+            from bot.core.remote import touch
+
+            touch(self)
 
     def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine distances, best first."""
@@ -129,7 +138,7 @@ def open_store(settings, index_dir: Path | None = None) -> ChunkStore:
                                          ssl=url.scheme == "https", settings=csettings)
         except Exception as exc:
             raise _chroma_error("connecting", where, exc) from None
-        return ChunkStore(client, where)
+        return ChunkStore(client, where, remote=True)
     path = Path(index_dir or settings.index_dir) / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     try:

@@ -212,6 +212,11 @@ class Index:
         return self.root / "keyword"
 
     def exists(self) -> bool:
+        if self.settings.chroma_url and not getattr(self, "_remote_synced", False):
+            self._remote_synced = True  # server mode: bring the local sidecar in step first (bot.core.remote)
+            from bot.core.remote import sync_from_store
+
+            sync_from_store(self)
         return self.registry_path.is_file()
 
     def db(self, create: bool = False) -> sqlite3.Connection:
@@ -339,6 +344,10 @@ class Index:
                 dirs = [Path(p).expanduser().absolute() for p in paths if Path(p).is_dir()]
                 if dirs:
                     self._prune(dirs, {str(f.absolute()) for f in files}, rep)
+                if self.settings.chroma_url:  # record the server state the sidecar is in step with
+                    from bot.core.remote import sync_from_store
+
+                    sync_from_store(self)
             finally:
                 try:
                     if self.generation() != gen0 or self.keyword_stale():
@@ -795,7 +804,9 @@ class Index:
             p.score = float(score.get(p.chunk_id, 0.0))
             p.dense_rank = drank.get(p.chunk_id)
             p.keyword_rank = krank.get(p.chunk_id)
-        group = {r[0]: r[1] for r in db.execute("SELECT id, dup_of FROM articles WHERE dup_of IS NOT NULL")}
+        aids = list({p.article_id for p in passages})  # only the retrieved articles: no scan of the table
+        group = {r[0]: r[1] for r in db.execute(
+            f"SELECT id, dup_of FROM articles WHERE dup_of IS NOT NULL AND id IN ({','.join('?' * len(aids))})", aids)}
         passages = collapse_duplicates(passages, group)
         return diversify(passages, k)
 
