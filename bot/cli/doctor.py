@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, out, print_json, settings_from
+from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, LlmUrlOpt, out, print_json, settings_from
 from bot.errors import ExitCode
 
 PACKAGES = ("newsbot", "llama-cpp-python", "chromadb", "onnxruntime", "tokenizers", "bm25s", "typer", "textual", "rich")
@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
     def doctor(
         index: Optional[Path] = IndexOpt,
         chroma_url: Optional[str] = ChromaOpt,
+        llm_url: Optional[str] = LlmUrlOpt,
         deep: bool = typer.Option(False, "--deep", help="Re-hash model files instead of trusting verification stamps."),
         repair: bool = typer.Option(True, "--repair/--no-repair", help="Remove leftovers of an interrupted ingest."),
         json_: bool = JsonOpt,
@@ -28,7 +29,7 @@ def register(app: typer.Typer) -> None:
         """Check settings, packages, models and the index; exit non-zero when something is wrong."""
         from bot.models import CATALOGUE, status, spec_for
 
-        loaded = settings_from(index_dir=index, chroma_url=chroma_url)
+        loaded = settings_from(index_dir=index, chroma_url=chroma_url, llm_url=llm_url)
         s = loaded.settings
         problems: list[str] = []
         versions = {}
@@ -50,6 +51,8 @@ def register(app: typer.Typer) -> None:
         if s.chat_model not in CATALOGUE and not s.llm_url:
             if not Path(s.chat_model).expanduser().is_file():
                 problems.append(f"chat model file {s.chat_model} not found")
+        if s.llm_url:
+            _check_llm_server(s, problems)
         idx_report = _index_report(s, repair, problems)
         report = {
             "ok": not problems,
@@ -71,6 +74,16 @@ def register(app: typer.Typer) -> None:
             _print(report)
         if problems:
             raise typer.Exit(ExitCode.FAILURE)
+
+
+def _check_llm_server(s, problems: list[str]) -> None:
+    import httpx
+
+    url = s.llm_url.rstrip("/") + ("" if s.llm_url.rstrip("/").endswith("/v1") else "/v1")
+    try:
+        httpx.get(f"{url}/models", timeout=min(5.0, s.llm_timeout)).raise_for_status()
+    except httpx.HTTPError as exc:
+        problems.append(f"model server {url} does not answer ({type(exc).__name__}: {exc}); start it or fix --llm-url")
 
 
 def _index_report(s, repair: bool, problems: list[str]) -> dict:
