@@ -105,3 +105,9 @@ def test_short_names_and_acronyms_match():
     assert cit.check("Yang Jiechi told Blinken the US has no business commenting.", p).ok
     assert cit.check("The U.N. agreed.", p).ok
     assert not cit.check("The EU agreed.", p).ok
+
+
+def test_word_forms_share_a_stem_prefix():
+    p = "Chen Mingguo, director of the Xinjiang Public Security Bureau, was sanctioned."
+    assert cit.check("Chen Mingguo directs the Xinjiang Public Security Bureau.", p).ok
+    assert not cit.check("Chen Mingguo resigned from the bureau.", p).ok

@@ -39,7 +39,7 @@ def prepare(passages: list[Passage]) -> list[Prepared]:
 
 def render_passage(template: prompts.Template, n: int, prep: Prepared, text: str | None = None) -> str:
     p = prep.passage
-    meta = ", ".join(x for x in (p.outlet, p.date) if x) or p.source_file
+    meta = f" ({p.date})" if p.date else ""
     return template.render(n=str(n), title=p.title, meta=meta, text=text if text is not None else prep.prompt_text)
 
 
@@ -111,7 +111,7 @@ def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared
     for n in cited:
         if 1 <= n <= len(packed):
             prep = packed[n - 1]
-            s = cit.check(text, prep.checked, question, prep.passage.title)
+            s = cit.check(text, prep.checked, question, _meta_text(prep.passage))
             if s.ok and (best is None or s.score > best[1].score):
                 best = (prep, s)
     if best:
@@ -120,10 +120,15 @@ def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared
     for prep in packed:
         if id(prep) in already:
             continue
-        s = cit.check(text, prep.checked, question, prep.passage.title)
+        s = cit.check(text, prep.checked, question, _meta_text(prep.passage))
         if s.ok and (best is None or s.score > best[1].score):
             best = (prep, s)
     return best
+
+
+def _meta_text(p: Passage) -> str:
+    """What the prompt shows about a passage besides its text: naming its outlet is no invention."""
+    return " ".join(x for x in (p.title, p.outlet) if x)
 
 
 def _cite(prep: Prepared, support, by_chunk: dict[str, int], citations: list[Citation]) -> int:

@@ -5,7 +5,7 @@ The checker is deterministic. A sentence is supported by a passage when
 - every number in it (digits or number words) appears in the passage,
 - every name (capitalised word) and every quoted phrase appears in the passage (or its article's
   title, or the question itself: restating the question is not a claim),
-- at least half of its other content words (those not taken from the question) appear in
+- at least 60% of its other content words (those not taken from the question) appear in
   the passage,
 - and the sentence or its supporting passage sentence shares a content word with the question.
 For a supported sentence the quote is the passage sentence that best matches it, with its exact
@@ -183,7 +183,7 @@ def passage_sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
-def check(sentence: str, passage: str, question: str = "", title: str = "", min_overlap: float = 0.5) -> Support:
+def check(sentence: str, passage: str, question: str = "", title: str = "", min_overlap: float = 0.6) -> Support:
     """Does `passage` support `sentence` (a clean sentence, markers removed)?"""
     p_squash = _squash(passage)
     context = passage + " " + title + " " + question
@@ -207,9 +207,11 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
     q_tokens = content_tokens(question)
     own = content_tokens(sentence) - q_tokens - names(sentence)
     if own:
-        have = len(own & p_tokens) / len(own)
+        p_prefixes = {t[:5] for t in p_tokens if len(t) >= 5}
+        found = {t for t in own if t in p_tokens or (len(t) >= 5 and t[:5] in p_prefixes)}  # directs ~ director
+        have = len(found) / len(own)
         if have < min_overlap:
-            gone = sorted(own - p_tokens)
+            gone = sorted(own - found)
             return Support(False, f"too little of it in passage (missing {', '.join(gone[:6])})", score=have, missing=gone)
     else:
         have = 1.0
