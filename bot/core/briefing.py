@@ -518,6 +518,8 @@ class Briefer:
         spare: list[Key] = []
         used = 0
         for doc, quota in quotas:
+            if used >= budget - 24 and len(spare) >= 8:
+                break  # the prompt is full and there is enough to fill up from
             sc = scores.get(doc.id, [])
             ranked = [i for i in sorted(range(len(sc)), key=lambda i: -sc[i]) if sc[i] > 0]
             take = sorted(ranked[:quota])  # article order reads better
@@ -549,7 +551,7 @@ class Briefer:
                 story = g
                 lines.append(f"Story {len({groups_of.get(k.doc.id, 0) for k in keys[:n]})}:")
             lines.append(self._render_line(n, prep.passage, prep.prompt_text))
-        focus = f"Topic: {topic.strip()}" if topic else "Topic: the main news in these passages"
+        focus = f"Topic: {topic.strip()}" if topic else "Cover Story 1 first, then the other stories."
         system = prompts.load(pdir, "brief.system").render()
         user = prompts.load(pdir, "brief.user").render(passages="\n".join(lines), topic=focus)
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -625,6 +627,7 @@ class Briefer:
         brief.raw = raw
 
         t4 = time.perf_counter()
+        raw = _drop_cut_off(raw)
         self.assemble(brief, raw, topic, packed, keys, spare, diffs)
         self.account(brief, docs, dups, groups)
         timings["check_ms"] = _ms(t4)
@@ -643,7 +646,9 @@ class Briefer:
                  spare: list[Key], diffs: list) -> None:
         """Checked model sentences, filled up to 4–7 with key sentences, plus the differences
         sentence; citations renumbered in order of appearance; at most ~150 words."""
-        question = topic or ""
+        # no question: a briefing sentence need not restate the topic (the checker would reject
+        # sentences that do not), and nothing is allowed for restating it
+        question = ""
         sentences, cits, _, _ = check_answer(raw, question, packed)
         pos = {p.passage.chunk_id: i + 1 for i, p in enumerate(packed)}
         chosen: list[tuple[str, int]] = []  # (model sentence, 1-based index of its packed passage)
@@ -824,6 +829,15 @@ def _renumber(sents: list[Sentence], citations: list[Citation]) -> tuple[list[Se
                 mapping[n] = len(out) + 1
                 out.append(Citation(**{**c.to_json(), "n": mapping[n]}))
     return [Sentence(s.text, [mapping[n] for n in s.citations], s.supported, s.reason) for s in sents], out, mapping
+
+
+def _drop_cut_off(raw: str) -> str:
+    """Without the last sentence when generation stopped in the middle of it (token limit)."""
+    text = raw.rstrip()
+    if not text or re.search(r"[.!?][\"”’')\]]*$|\]\s*[.!?]?$", text):
+        return text
+    ends = [m.end() for m in re.finditer(r"[.!?][\"”’')]*(?:\s*\[[^\]]*\d[^\]]*\])*[.!?]?(?=\s)", text)]
+    return text[:ends[-1]] if ends else ""
 
 
 def _similar(a: str, b: str, threshold: float = 0.6) -> bool:
