@@ -11,7 +11,7 @@ JOBS := $(shell nproc 2>/dev/null || echo 2)
 QUESTION ?= Which officials were sanctioned?
 DATA ?= ../shared/data
 
-.PHONY: run install models test test-fast eval bench clean-index
+.PHONY: run install models test-models test test-fast eval bench bench-quick clean-index
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsbot needs Python 3.11 or newer")'
@@ -25,12 +25,21 @@ install: $(STAMP)
 models: install
 	$(NEWSBOT) models pull
 
+# the tests and the bench also need the small chat model (served by llama_cpp.server in tests/test_servers.py)
+test-models: models
+	$(NEWSBOT) models pull qwen2.5-coder-0.5b-instruct
+
+# the main job: index seeds/, answer a sample question, check the set-up, then open the UI
+# (the UI only when the terminal is interactive; `make run TUI=0` skips it)
+TUI ?= 1
 run: models
 	$(NEWSBOT) ingest seeds/ --index $(INDEX)
 	$(NEWSBOT) ask "$(QUESTION)" --index $(INDEX)
 	$(NEWSBOT) doctor --index $(INDEX)
+	@if [ "$(TUI)" = 1 ] && [ -t 0 ] && [ -t 1 ]; then $(NEWSBOT) tui --index $(INDEX); \
+	else echo "(not a terminal: skipping the UI; open it with: $(NEWSBOT) tui --index $(INDEX))"; fi
 
-test: models
+test: test-models
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: install
@@ -40,6 +49,14 @@ eval: models
 	$(NEWSBOT) ingest seeds/ --index eval-out/index
 	$(NEWSBOT) ingest $(DATA)/lee_background --source ABC --index eval-out/index
 	$(NEWSBOT) eval $(DATA)/dev_qa.jsonl --index eval-out/index -o eval-out/answers.jsonl --report eval-out/report.md --summary-json eval-out/summary.json
+
+# prints a table and writes bench.json at the top of the checkout (~15 min on 2 idle cores); bench-quick: ~3 min.
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--runs 5 --eval-questions 8"
+bench: test-models
+	NEWSBOT_SHARED_DATA=$(abspath $(DATA)) $(BIN)/python bench/run.py --out bench.json $(BENCH_ARGS)
+
+bench-quick: test-models
+	NEWSBOT_SHARED_DATA=$(abspath $(DATA)) $(BIN)/python bench/run.py --quick --out bench.json $(BENCH_ARGS)
 
 clean-index:
 	rm -rf $(INDEX)/* eval-out
