@@ -240,7 +240,8 @@ def test_doctor_checks_both_servers(seeded, chroma_url, llm_url, tmp_path):
     rep = json.loads(res.stdout)
     assert rep["settings"]["chroma_url"] == {"value": chroma_url, "from": "flag"}
     assert rep["index"]["articles"] >= 2 and rep["index"]["store_chunks"] == rep["index"]["chunks"], rep["index"]
-    assert not rep["index"]["repaired"], "doctor must not delete another machine's chunks as orphans"
+    # a fresh sidecar gets its keyword index built; nothing on the server is touched as an "orphan"
+    assert not [r for r in rep["index"]["repaired"] if "vector store" in r or "registry" in r], rep["index"]["repaired"]
     assert not [p for p in rep["problems"] if "server" in p or "index" in p], rep["problems"]
     dead = f"http://127.0.0.1:{free_port()}/v1"
     res = newsbot("doctor", "--index", str(tmp_path / "g"), "--chroma-url", chroma_url, "--llm-url", dead, "--json")
