@@ -720,7 +720,7 @@ def render_report(result: EvalResult, questions: list[Question], title: str = "n
         if r.get("error"):
             lines.append(f"- Error: {_cell(r['error'], 300)}")
         lines.append(f"- Cited files: {', '.join(cited_files(r)) or 'none'}; "
-                     f"retrieved: {', '.join(dict.fromkeys(_files(r.get('retrieved') or []))) or 'none'}")
+                     f"retrieved: {', '.join(dict.fromkeys(x.get('source_file', '') for x in r.get('retrieved') or [])) or 'none'}")
         cits = r.get("citations") or []
         if cits:
             lines += ["- Cited passages:", ""]
