@@ -33,6 +33,7 @@ from bot.core.types import Citation, Passage, Sentence
 PASSAGE_BUDGET = 560  # prompt tokens spent on key passages
 MAX_TOKENS = 220  # generated tokens for the paragraph
 MIN_SENTENCES, MAX_SENTENCES, MAX_WORDS = 4, 7, 150
+DENSE_RELEVANT = 0.35  # cosine of topic and passage for a dense-only hit to count as relevant
 CLUSTER_THRESHOLD = 0.55  # cosine of article vectors: same event
 MIN_WORDS_KEY, MAX_WORDS_KEY = 6, 45  # key sentences outside this range are skipped
 _JUNK = re.compile(r"https?://|pic\.twitter|t\.co/|@\w+\)|\(RELATED|^\W*$|developing story", re.I)
@@ -408,8 +409,10 @@ class Briefer:
         order: list[str] = []
         if topic:
             passages = self.index.search(topic, k=max(3 * n, 24), source=source, since=since, until=until)
+            close = self._close_to(topic, [p for p in passages if p.keyword_rank is None and p.dense_rank is not None])
             for p in passages:
-                relevant = p.keyword_rank is not None or (p.dense_rank is not None and p.dense_rank <= 5) or \
+                # a keyword hit, or a dense-only hit that is really close (dense search always answers)
+                relevant = p.keyword_rank is not None or p.chunk_id in close or \
                     (p.keyword_rank is None and p.dense_rank is None)
                 aid = canon.get(p.article_id, p.article_id)
                 if relevant and aid in by_id and aid not in order:
@@ -433,6 +436,22 @@ class Briefer:
             d.sentences = [(a, b) for a, b in split_sentences(d.text)]
             d.tokens = [cit.content_tokens(d.text[a:b]) for a, b in d.sentences]
         return docs, dups
+
+    def _close_to(self, topic: str, passages: list[Passage], threshold: float = DENSE_RELEVANT) -> set[str]:
+        """Chunk ids of passages whose embedding is close to the topic's."""
+        if not passages:
+            return set()
+        emb = self.index.embedder
+        q = emb.embed([topic])[0]
+        got: dict[str, np.ndarray] = {}
+        try:
+            got = self.index.store().get_embeddings([p.chunk_id for p in passages]) if hasattr(self.index, "store") else {}
+        except Exception:
+            got = {}
+        todo = [p for p in passages if p.chunk_id not in got]
+        if todo:
+            got.update(zip([p.chunk_id for p in todo], emb.embed([p.text for p in todo])))
+        return {cid for cid, v in got.items() if float(np.dot(q, v) / max(np.linalg.norm(v), 1e-9)) >= threshold}
 
     def vectors(self, docs: list[Doc]) -> np.ndarray:
         """One L2-normalised vector per article: the mean of its stored chunk embeddings, else
