@@ -308,3 +308,16 @@ def test_cli_brief_json_and_text(settings, monkeypatch):
     res = CliRunner().invoke(app, ["brief", "Wang Junzheng", "--index", str(settings.index_dir), "--articles", "2"])
     assert res.exit_code == 0, res.output
     assert "Articles used (2)" in res.stdout and "Reported differently" in res.stdout
+
+
+def test_detail_sentences_need_not_restate_the_topic_and_cut_off_sentences_go(settings):
+    from bot.core.briefing import _drop_cut_off
+
+    reply = ("A huge bushfire pushed towards Hill Top on Tuesday [1]. "
+             "Police closed the Hume Highway near Goulburn because of a new blaze [4]. The Rural Fire Service said more")
+    br, _ = _briefer(settings, [(*C, "ABC", None), (*D, "ABC", None)], [reply])
+    b = br.brief("bushfire")
+    assert "Hume Highway" in b.paragraph
+    assert "said more" not in b.paragraph
+    assert _drop_cut_off("A b c [1]. Osama bin") == "A b c [1]."
+    assert _drop_cut_off("A b [1].") == "A b [1]." and _drop_cut_off("fragment only") == ""
