@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
 import time
@@ -117,6 +118,12 @@ class LocalLlama(ChatModel):
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
 
     # -- prompts --------------------------------------------------------------------------
     def format(self, messages: list[dict]) -> tuple[str, list[str]]:
@@ -282,6 +289,17 @@ class ScriptedModel(ChatModel):
 
 _CACHE: dict[tuple, ChatModel] = {}
 _CACHE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free llama.cpp models before interpreter teardown (their __del__ fails noisily after it)."""
+    for model in list(_CACHE.values()):
+        try:
+            model.close()
+        except Exception:
+            pass
+    _CACHE.clear()
 
 
 def load_chat_model(settings, model: str | None = None) -> ChatModel:
