@@ -137,6 +137,7 @@ def test_duplicates_and_near_duplicates(settings, tmp_path, emb):
     assert arts["a.txt"]["id"] in ids and arts["c.txt"]["id"] not in ids  # copies collapsed
     top = next(p for p in hits if p.article_id == arts["a.txt"]["id"])
     assert arts["c.txt"]["id"] in top.duplicates
+    assert top.files == ["a.txt", "b.txt"]  # a citation of it names both identical files
     # removing one file of a duplicate keeps the article; removing the first copy re-links the near-dup
     idx.remove(str(d / "a.txt"))
     arts = {x["id"]: x for x in idx.articles()}

@@ -823,14 +823,23 @@ class Index:
         rows = {r["id"]: r for r in self.db().execute(
             f"SELECT c.id, c.article_id, c.position, c.start, c.end, c.text, a.title, a.outlet, a.date, a.source_file "
             f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({q})", ids)}
+        aids = sorted({r["article_id"] for r in rows.values()})
+        names: dict[str, list[str]] = {}
+        if aids:
+            for aid, name in self.db().execute(
+                    f"SELECT article_id, name FROM files WHERE article_id IN ({','.join('?' * len(aids))}) ORDER BY rowid", aids):
+                if name not in names.setdefault(aid, []):
+                    names[aid].append(name)
         out = []
         for cid in ids:
             r = rows.get(cid)
             if r is None:
                 continue
+            files = names.get(r["article_id"], [])
+            files = [r["source_file"]] + [f for f in files if f != r["source_file"]]
             out.append(Passage(chunk_id=cid, article_id=r["article_id"], text=r["text"], start=r["start"], end=r["end"],
                                position=r["position"], title=r["title"], outlet=r["outlet"], date=r["date"],
-                               source_file=r["source_file"]))
+                               source_file=r["source_file"], files=files))
         return out
 
 
