@@ -7,6 +7,7 @@ One code path for `ask`, `eval` and the TUI. The model never sees article text a
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -88,6 +89,12 @@ def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupport
         claims += 1
         choice = _attribute(text, cited, question, packed)
         if choice is None:
+            for shorter in _without_one_phrase(text):
+                choice = _attribute(shorter, cited, question, packed)
+                if choice is not None:
+                    text = shorter  # an unsupported detail was cut; what is left is checked
+                    break
+        if choice is None:
             reason = "no cited passage supports it"
             if keep_unsupported:
                 ns = [_cite(packed[c - 1], None, by_chunk, citations) for c in cited if 1 <= c <= len(packed)]
@@ -103,6 +110,28 @@ def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupport
         return (sentences if keep_unsupported else []), (citations if keep_unsupported else []), True, \
             "no sentence of the answer is supported by the passages"
     return sentences, citations, False, ""
+
+
+_PHRASES = (
+    re.compile(r",\s+[^,]{2,80},\s*"),  # an aside between commas
+    re.compile(r"\s+\((?:[^()]{1,80})\)"),  # a parenthesis
+    re.compile(r"\s+(?:from|of|at|in|with|for|by)\s+(?:the\s+)?[A-Z][\w'’.&-]*"
+               r"(?:\s+(?:(?:of|and|for|the|on)\s+)*[A-Z][\w'’.&-]*){0,6}(?=[\s,.;]|$)"),  # "from the Ministry of Truth"
+)
+
+
+def _without_one_phrase(text: str) -> list[str]:
+    """The sentence with one unsupported-looking detail removed (an aside, a parenthesis, or a
+    prepositional phrase of names): small models like to add such details. Text is only ever
+    removed, never added, and the remainder must pass the check on its own."""
+    out = []
+    for pattern in _PHRASES:
+        for m in pattern.finditer(text):
+            cut = (text[:m.start()] + " " + text[m.end():]).strip()
+            cut = re.sub(r"\s+([.,;!?])", r"\1", " ".join(cut.split()))
+            if len(cut.split()) >= 2 and cut not in out:
+                out.append(cut)
+    return out[:8]
 
 
 def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared]):
