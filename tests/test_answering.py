@@ -118,3 +118,12 @@ def test_history_saves_answers(tmp_path):
     rows = ans.history.list()
     assert rows[0]["question"] == "How many midwives were suspended?" and not rows[0]["refused"]
     assert ans.history.get(rows[0]["id"]).to_json()["citations"] == a.to_json()["citations"]
+
+
+def test_answer_from_an_article_about_something_else_is_refused():
+    solomon = P(1, "Sir Allan Kemakeza was elected Prime Minister on the first ballot.", "sol")
+    ans, *_ = make("Sir Allan Kemakeza was elected Prime Minister [1].", passages=[solomon])
+    a = ans.ask("Who is the current Prime Minister of Japan?", save=False)
+    assert a.refused
+    ans, *_ = make("Sir Allan Kemakeza was elected Prime Minister [1].", passages=[solomon])
+    assert not ans.ask("Who was elected Prime Minister on the first ballot?", save=False).refused

@@ -111,3 +111,11 @@ def test_word_forms_share_a_stem_prefix():
     p = "Chen Mingguo, director of the Xinjiang Public Security Bureau, was sanctioned."
     assert cit.check("Chen Mingguo directs the Xinjiang Public Security Bureau.", p).ok
     assert not cit.check("Chen Mingguo resigned from the bureau.", p).ok
+
+
+def test_question_names_must_be_in_the_supporting_article():
+    q = "Who is the current Prime Minister of Japan?"
+    solomon = "Sir Allan Kemakeza was elected Prime Minister of Solomon Islands on the first ballot."
+    assert cit.missing_entities(q, solomon) == ["japan"]
+    assert cit.missing_entities(q, "Japanese Prime Minister Junichiro Koizumi said ...") == []
+    assert cit.missing_entities("Which Chinese official spoke?", "China's foreign affairs director spoke.") == []

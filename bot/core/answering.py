@@ -70,6 +70,7 @@ def pack(prepared: list[Prepared], budget: int, count_tokens: Callable[[str], in
 
 
 def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupported: bool = False,
+                 article_text: Callable[[str], str | None] | None = None,
                  ) -> tuple[list[Sentence], list[Citation], bool, str]:
     """Split the model's text into sentences, check each against its cited passage (or find the
     retrieved passage that supports it), renumber citations 1..m in order of appearance.
@@ -94,8 +95,12 @@ def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupport
                 if choice is not None:
                     text = shorter  # an unsupported detail was cut; what is left is checked
                     break
+        reason = "no cited passage supports it"
+        if choice is not None:
+            missing = _off_topic(question, choice[0], article_text)
+            if missing:
+                choice, reason = None, f"its passage's article never mentions {', '.join(missing)}"
         if choice is None:
-            reason = "no cited passage supports it"
             if keep_unsupported:
                 ns = [_cite(packed[c - 1], None, by_chunk, citations) for c in cited if 1 <= c <= len(packed)]
                 sentences.append(Sentence(text, ns, False, reason))
@@ -153,6 +158,21 @@ def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared
         if s.ok and (best is None or s.score > best[1].score):
             best = (prep, s)
     return best
+
+
+def _off_topic(question: str, prep: Prepared, article_text) -> list[str]:
+    """Names of the question missing from the supporting article (at most one may be missing when
+    the question names four or more)."""
+    text = None
+    if article_text is not None:
+        try:
+            text = article_text(prep.passage.article_id)
+        except Exception:
+            text = None
+    missing = cit.missing_entities(question, " ".join(x for x in (text or prep.checked, _meta_text(prep.passage)) if x))
+    if len(missing) == 1 and len(cit.names(question)) >= 4:
+        return []
+    return missing
 
 
 def _meta_text(p: Passage) -> str:
@@ -280,11 +300,16 @@ class Answerer:
         if cancelled:
             answer.refusal_reason = "cancelled"
             return self._finish(answer, t0, save=False)
-        sentences, citations, refused, reason = check_answer(answer.raw, question, packed, keep_unsupported)
+        sentences, citations, refused, reason = check_answer(answer.raw, question, packed, keep_unsupported,
+                                                             article_text=self._article_text)
         answer.sentences, answer.citations, answer.refused, answer.refusal_reason = sentences, citations, refused, reason
         if not refused or (keep_unsupported and sentences):
             answer.answer = compose(sentences)
         return self._finish(answer, t0, save)
+
+    def _article_text(self, article_id: str) -> str | None:
+        getter = getattr(self.index, "article", None)
+        return getter(article_id).get("text") if getter else None
 
     def _finish(self, answer: Answer, t0: float, save: bool) -> Answer:
         answer.timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)

@@ -242,3 +242,15 @@ def _best_span(sentence: str, passage: str) -> tuple[int, int, float]:
     while b > a and passage[b - 1].isspace():
         b -= 1
     return a, b, score
+
+
+def missing_entities(question: str, text: str) -> list[str]:
+    """Names in the question (Japan, Whyalla Airlines, ...) that `text` never mentions. A passage
+    that supports a sentence but is about another country or company does not answer the
+    question. Word forms match on a 4-letter prefix (China ~ Chinese, Japan ~ Japanese)."""
+    wanted = names(question)
+    if not wanted:
+        return []
+    have = {stem(w) for w in words(text)}
+    prefixes = {h[:4] for h in have if len(h) >= 4}
+    return sorted(n for n in wanted if n not in have and not (len(n) >= 4 and n[:4] in prefixes))
