@@ -110,9 +110,10 @@ def seeded(chroma_url, tmp_path_factory):
 def test_ingest_goes_to_the_server_and_a_fresh_machine_sees_it(seeded, chroma_url, tmp_path):
     _a, rep = seeded
     import chromadb
+    from chromadb.config import Settings as ChromaSettings
 
-    host, port = chroma_url.rsplit(":", 1)
-    client = chromadb.HttpClient(host="127.0.0.1", port=int(port))
+    client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_url.rsplit(":", 1)[1]),
+                                 settings=ChromaSettings(anonymized_telemetry=False))
     assert client.get_collection("chunks").count() == rep["chunks"]
     b = tmp_path / "machine-b"  # no sidecar yet: built from the server on first use
     res = newsbot("articles", "--index", str(b), "--chroma-url", chroma_url, "--json")
