@@ -127,3 +127,12 @@ def test_answer_from_an_article_about_something_else_is_refused():
     assert a.refused
     ans, *_ = make("Sir Allan Kemakeza was elected Prime Minister [1].", passages=[solomon])
     assert not ans.ask("Who was elected Prime Minister on the first ballot?", save=False).refused
+
+
+def test_compose_places_markers_before_the_final_stop():
+    from bot.core.answering import compose
+    from bot.core.types import Sentence
+
+    text = compose([Sentence("He said they were “slaughtered.”", [2], True), Sentence("Six were suspended", [1], True),
+                    Sentence("Maybe not", [1], False)])
+    assert text == "He said they were “slaughtered” [2]. Six were suspended [1]. Maybe not [1]. (unsupported)"

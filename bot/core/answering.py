@@ -209,8 +209,11 @@ def compose(sentences: list[Sentence]) -> str:
     for s in sentences:
         marks = "".join(f"[{n}]" for n in s.citations)
         body = s.text.rstrip()
+        closing = ""
+        if len(body) > 1 and body[-1] in "\"”'’)" and body[-2] in ".!?":  # …minorities." -> …minorities" [2].
+            body, closing = body[:-1], body[-1]
         end = body[-1] if body and body[-1] in ".!?" else "."
-        body = body[:-1] if body and body[-1] in ".!?" else body
+        body = (body[:-1] if body and body[-1] in ".!?" else body) + closing
         flag = "" if s.supported else " (unsupported)"
         out.append(f"{body} {marks}{end}{flag}".replace("  ", " ") if marks else f"{body}{end}{flag}")
     return " ".join(out)
