@@ -179,6 +179,14 @@ def test_cli_eval_writes_answers_summary_and_report(tmp_path, fake_answering):
     assert "Correct and cited" in r.stdout and "Retrieval recall@3" in r.stdout
 
 
+def test_cli_eval_json_prints_the_summary(tmp_path, fake_answering):
+    qfile = write_questions(tmp_path / "q.jsonl")
+    r = invoke("eval", str(qfile), "-o", "ans.jsonl", "--json")
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["questions"] == 4 and "correct_and_cited" in summary
+
+
 def test_cli_eval_resume_and_default_output(tmp_path, fake_answering):
     qfile = write_questions(tmp_path / "q.jsonl")
     assert invoke("eval", str(qfile), "--limit", "2").exit_code == 0

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import ChromaOpt, IndexOpt, LlmUrlOpt, ModelOpt, err, out, settings_from
+from bot.cli.common import ChromaOpt, IndexOpt, LlmUrlOpt, ModelOpt, err, out, print_json, settings_from
 from bot.errors import ExitCode, NewsbotError, UsageError
 
 
@@ -31,6 +31,7 @@ def eval_command(
                                           "support (as `ask --keep-unsupported`), to measure raw citation precision."),
     chroma_url: Optional[str] = ChromaOpt,
     llm_url: Optional[str] = LlmUrlOpt,
+    json_: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of a table."),
 ) -> None:
     """Answer every question of QUESTIONS.jsonl and score the answers: accuracy, F1, retrieval recall@k
     and MRR, citation precision and source accuracy, refusals, planted-instruction resistance, timings."""
@@ -58,7 +59,10 @@ def eval_command(
     summary = dict(result.summary)
     summary.update({"questions_file": str(questions), "output": str(output), "resumed": result.resumed,
                     "answered_now": result.answered, "wall_s": round(wall, 1), "keep_unsupported": keep_unsupported})
-    _print_summary(summary)
+    if json_:
+        print_json(summary)
+    else:
+        _print_summary(summary)
     if result.resumed:
         err.print(f"Resumed: {result.resumed} answers kept from {output}, {result.answered} new.")
     if result.dropped_lines:
