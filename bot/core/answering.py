@@ -8,13 +8,13 @@ One code path for `ask`, `eval` and the TUI. The model never sees article text a
 from __future__ import annotations
 
 import re
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from bot.core import citations as cit
 from bot.core import prompts, safety
+from bot.core.session import Session
 from bot.core.types import Answer, Citation, Passage, Sentence
 
 REFUSAL_TEXT = "The articles don't say."
@@ -219,44 +219,9 @@ def compose(sentences: list[Sentence]) -> str:
     return " ".join(out)
 
 
-class Answerer:
+class Answerer(Session):
     """Answers questions from an index with a chat model. Cheap to build; the index, embedder and
     model are opened on first use and reused for every later question."""
-
-    def __init__(self, settings, index=None, model=None, history=None):
-        self.settings = settings
-        self._index = index
-        self._model = model
-        self._history = history
-        self._lock = threading.Lock()
-
-    @property
-    def index(self):
-        if self._index is None:
-            from bot.core.index import Index
-
-            self._index = Index(self.settings)
-        return self._index
-
-    @property
-    def model(self):
-        if self._model is None:
-            from bot.backends.llm import load_chat_model
-
-            self._model = load_chat_model(self.settings)
-        return self._model
-
-    @property
-    def history(self):
-        if self._history is None:
-            from bot.core.history import History
-
-            self._history = History(self.settings.index_dir / "history.sqlite")
-        return self._history
-
-    def cancel(self) -> None:
-        if self._model is not None:
-            self._model.cancel_event.set()
 
     def messages(self, question: str, blocks: list[str]) -> list[dict]:
         pdir = self.settings.prompts_dir

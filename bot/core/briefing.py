@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -27,6 +26,7 @@ import numpy as np
 from bot.core import citations as cit
 from bot.core import prompts
 from bot.core.answering import Prepared, _cite, check_answer, compose, prepare
+from bot.core.session import Session
 from bot.core.chunking import split_sentences
 from bot.core.types import Citation, Passage, Sentence
 
@@ -352,45 +352,13 @@ def word_count(text: str) -> int:
 # ----------------------------------------------------------------------------- the briefer
 
 
-class Briefer:
+class Briefer(Session):
     """Writes briefings from an index with a chat model. Cheap to build; the index, embedder
     and model are opened on first use and reused."""
 
     def __init__(self, settings, index=None, model=None, history=None, passage_budget: int = PASSAGE_BUDGET):
-        self.settings = settings
-        self._index = index
-        self._model = model
-        self._history = history
+        super().__init__(settings, index, model, history)
         self.passage_budget = passage_budget
-        self._lock = threading.Lock()
-
-    @property
-    def index(self):
-        if self._index is None:
-            from bot.core.index import Index
-
-            self._index = Index(self.settings)
-        return self._index
-
-    @property
-    def model(self):
-        if self._model is None:
-            from bot.backends.llm import load_chat_model
-
-            self._model = load_chat_model(self.settings)
-        return self._model
-
-    @property
-    def history(self):
-        if self._history is None:
-            from bot.core.history import History
-
-            self._history = History(self.settings.index_dir / "history.sqlite")
-        return self._history
-
-    def cancel(self) -> None:
-        if self._model is not None:
-            self._model.cancel_event.set()
 
     # ------------------------------------------------------------------ selection
 

@@ -1,0 +1,44 @@
+"""What `Answerer` and `Briefer` share: settings, and an index, chat model and history that are
+opened on first use and reused for every later call (so a session loads the model once)."""
+
+from __future__ import annotations
+
+import threading
+
+
+class Session:
+    def __init__(self, settings, index=None, model=None, history=None):
+        self.settings = settings
+        self._index = index
+        self._model = model
+        self._history = history
+        self._lock = threading.Lock()
+
+    @property
+    def index(self):
+        if self._index is None:
+            from bot.core.index import Index
+
+            self._index = Index(self.settings)
+        return self._index
+
+    @property
+    def model(self):
+        if self._model is None:
+            from bot.backends.llm import load_chat_model
+
+            self._model = load_chat_model(self.settings)
+        return self._model
+
+    @property
+    def history(self):
+        if self._history is None:
+            from bot.core.history import History
+
+            self._history = History(self.settings.index_dir / "history.sqlite")
+        return self._history
+
+    def cancel(self) -> None:
+        """Stop a generation in progress (safe to call from another thread)."""
+        if self._model is not None:
+            self._model.cancel_event.set()
