@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, LlmUrlOpt, ModelOpt, err, out, print_json, settings_from
+from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, LlmUrlOpt, ModelOpt, SinceOpt, SourceOpt, UntilOpt, err, out, print_json, settings_from
 
 
 def _register_ask(app: typer.Typer) -> None:
@@ -18,9 +18,9 @@ def _register_ask(app: typer.Typer) -> None:
         index: Optional[Path] = IndexOpt,
         model: Optional[str] = ModelOpt,
         k: Optional[int] = typer.Option(None, "--k", help="Passages to retrieve before packing (default: setting k)."),
-        source: Optional[str] = typer.Option(None, "--source", help="Only articles from this outlet."),
-        since: Optional[str] = typer.Option(None, "--since", help="Only articles dated on/after YYYY-MM-DD."),
-        until: Optional[str] = typer.Option(None, "--until", help="Only articles dated on/before YYYY-MM-DD."),
+        source: Optional[str] = SourceOpt,
+        since: Optional[str] = SinceOpt,
+        until: Optional[str] = UntilOpt,
         keep_unsupported: bool = typer.Option(False, "--keep-unsupported", help="Keep sentences that fail the check, flagged."),
         chroma_url: Optional[str] = ChromaOpt,
         llm_url: Optional[str] = LlmUrlOpt,

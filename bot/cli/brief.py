@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import IndexOpt, JsonOpt, LlmUrlOpt, ModelOpt, ChromaOpt, err, out, print_json, settings_from
+from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, LlmUrlOpt, ModelOpt, SinceOpt, SourceOpt, UntilOpt, err, out, print_json, settings_from
 
 
 def register(app: typer.Typer) -> None:
@@ -17,9 +17,9 @@ def register(app: typer.Typer) -> None:
         topic: Optional[str] = typer.Argument(None, help="What to brief on (default: the newest articles)."),
         index: Optional[Path] = IndexOpt,
         model: Optional[str] = ModelOpt,
-        since: Optional[str] = typer.Option(None, "--since", help="Only articles dated on/after YYYY-MM-DD."),
-        until: Optional[str] = typer.Option(None, "--until", help="Only articles dated on/before YYYY-MM-DD."),
-        source: Optional[str] = typer.Option(None, "--source", help="Only articles from this outlet."),
+        since: Optional[str] = SinceOpt,
+        until: Optional[str] = UntilOpt,
+        source: Optional[str] = SourceOpt,
         articles: int = typer.Option(8, "--articles", "-n", min=1, help="How many articles to consider."),
         chroma_url: Optional[str] = ChromaOpt,
         llm_url: Optional[str] = LlmUrlOpt,

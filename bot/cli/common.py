@@ -20,6 +20,9 @@ ChromaOpt = typer.Option(None, "--chroma-url", help="Use a Chroma server at this
 ModelOpt = typer.Option(None, "--model", help="Chat model: catalogue name or path to a .gguf file.", show_default=False)
 LlmUrlOpt = typer.Option(None, "--llm-url", help="Use an OpenAI-compatible server for generation.", show_default=False)
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of text.")
+SourceOpt = typer.Option(None, "--source", help="Only articles from this outlet (case-insensitive).", show_default=False)
+SinceOpt = typer.Option(None, "--since", help="Only articles dated on/after YYYY[-MM[-DD]].", show_default=False)
+UntilOpt = typer.Option(None, "--until", help="Only articles dated on/before YYYY[-MM[-DD]].", show_default=False)
 
 
 def settings_from(**flags: Any) -> LoadedSettings:

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, err, out, print_json, settings_from
+from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, SinceOpt, SourceOpt, UntilOpt, err, out, print_json, settings_from
 from bot.errors import ExitCode
 
 
@@ -50,9 +50,9 @@ def register(app: typer.Typer) -> None:
     def articles(
         index: Optional[Path] = IndexOpt,
         chroma_url: Optional[str] = ChromaOpt,
-        source: Optional[str] = typer.Option(None, "--source", help="Only this outlet (case-insensitive).", show_default=False),
-        since: Optional[str] = typer.Option(None, "--since", help="Only articles dated on/after (YYYY[-MM[-DD]]).", show_default=False),
-        until: Optional[str] = typer.Option(None, "--until", help="Only articles dated on/before (YYYY[-MM[-DD]]).", show_default=False),
+        source: Optional[str] = SourceOpt,
+        since: Optional[str] = SinceOpt,
+        until: Optional[str] = UntilOpt,
         json_: bool = JsonOpt,
     ) -> None:
         """List indexed articles: id, title, outlet, date, file, chunks."""
