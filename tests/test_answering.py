@@ -136,3 +136,18 @@ def test_compose_places_markers_before_the_final_stop():
     text = compose([Sentence("He said they were “slaughtered.”", [2], True), Sentence("Six were suspended", [1], True),
                     Sentence("Maybe not", [1], False)])
     assert text == "He said they were “slaughtered” [2]. Six were suspended [1]. Maybe not [1]. (unsupported)"
+
+
+def test_a_bare_marker_is_answered_with_the_cited_sentence():
+    ans, *_ = make("[2]")
+    a = ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False)
+    assert not a.refused and a.answer.startswith("Six midwives were suspended at Wollongong Hospital")
+    assert a.cited_files == ["b.txt"]
+    ans, *_ = make("[3]")
+    assert ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False).refused  # [3] is off topic
+
+
+def test_meta_talk_about_passages_is_cut():
+    ans, *_ = make("Chen Mingguo from passage [1].")
+    a = ans.ask("Who is the director of the Xinjiang Public Security Bureau?", save=False)
+    assert not a.refused and a.answer == "Chen Mingguo [1]."

@@ -80,9 +80,11 @@ def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupport
     by_chunk: dict[str, int] = {}
     claims = 0
     declined = False
+    bare: list[int] = []  # passages cited by a marker that came with no words
     for piece in cit.split_sentences(raw):
         text, cited = cit.parse_markers(piece)
         if not text or not any(ch.isalnum() for ch in text):
+            bare.extend(cited)
             continue
         if cit.is_refusal(text):
             declined = True
@@ -109,6 +111,11 @@ def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupport
         n = _cite(prep, support, by_chunk, citations)
         sentences.append(Sentence(text, [n], True))
     supported = [s for s in sentences if s.supported]
+    if not supported and bare and not claims and not declined:
+        found = _quote_for(question, [packed[n - 1] for n in bare if 1 <= n <= len(packed)], article_text)
+        if found:
+            prep, text, support = found
+            return [Sentence(text, [_cite(prep, support, by_chunk, citations)], True)], citations, False, ""
     if not supported:
         if declined and not claims:
             return [], [], True, "the model found no answer in the passages"
@@ -117,9 +124,30 @@ def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupport
     return sentences, citations, False, ""
 
 
+def _quote_for(question: str, preps: list[Prepared], article_text) -> tuple[Prepared, str, cit.Support] | None:
+    """When the model points at a passage ("[3]") but writes nothing, answer with that passage's
+    sentence that best matches the question, quoted verbatim (so it is checked by construction)."""
+    q = cit.content_tokens(question)
+    best = None
+    for prep in preps:
+        for a, b in cit.passage_sentences(prep.checked):
+            seg = prep.checked[a:b].strip()
+            overlap = len(cit.content_tokens(seg) & q)
+            if overlap >= 2 and (best is None or overlap > best[0]):
+                best = (overlap, prep, seg)
+    if best is None:
+        return None
+    _, prep, seg = best
+    support = cit.check(seg, prep.checked, question, _meta_text(prep.passage))
+    if not support.ok or _off_topic(question, prep, article_text):
+        return None
+    return prep, seg, support
+
+
 _PHRASES = (
     re.compile(r",\s+[^,]{2,80},\s*"),  # an aside between commas
     re.compile(r"\s+\((?:[^()]{1,80})\)"),  # a parenthesis
+    re.compile(r"\s*\b(?:from|in|according to|see|per)\s+(?:the\s+)?(?:passage|article|text|source)s?\b\s*", re.I),  # meta-talk
     re.compile(r"\s+(?:from|of|at|in|with|for|by)\s+(?:the\s+)?[A-Z][\w'’.&-]*"
                r"(?:\s+(?:(?:of|and|for|the|on)\s+)*[A-Z][\w'’.&-]*){0,6}(?=[\s,.;]|$)"),  # "from the Ministry of Truth"
 )
