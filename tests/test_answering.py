@@ -151,3 +151,11 @@ def test_meta_talk_about_passages_is_cut():
     ans, *_ = make("Chen Mingguo from passage [1].")
     a = ans.ask("Who is the director of the Xinjiang Public Security Bureau?", save=False)
     assert not a.refused and a.answer == "Chen Mingguo [1]."
+
+
+def test_a_bare_marker_never_answers_a_question_its_passage_does_not():
+    corowa = P(1, "In Corowa, delegates adopted a proposal which recommended a plebiscite on the head of state.", "cor")
+    ans, *_ = make("[1]", passages=[corowa])
+    assert ans.ask("How many votes did the Corowa conference proposal receive?", save=False).refused
+    ans, *_ = make("[1]", passages=[corowa])
+    assert not ans.ask("What did delegates in Corowa adopt a proposal for?", save=False).refused

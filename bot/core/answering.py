@@ -127,13 +127,15 @@ def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupport
 def _quote_for(question: str, preps: list[Prepared], article_text) -> tuple[Prepared, str, cit.Support] | None:
     """When the model points at a passage ("[3]") but writes nothing, answer with that passage's
     sentence that best matches the question, quoted verbatim (so it is checked by construction)."""
-    q = cit.content_tokens(question)
+    q = cit.content_tokens(question) - _QUESTION_WORDS
+    if len(q) < 2:
+        return None
     best = None
     for prep in preps:
         for a, b in cit.passage_sentences(prep.checked):
             seg = prep.checked[a:b].strip()
             overlap = len(cit.content_tokens(seg) & q)
-            if overlap >= 2 and (best is None or overlap > best[0]):
+            if overlap >= max(2, 0.6 * len(q)) and _has_answer_type(question, seg) and (best is None or overlap > best[0]):
                 best = (overlap, prep, seg)
     if best is None:
         return None
@@ -142,6 +144,23 @@ def _quote_for(question: str, preps: list[Prepared], article_text) -> tuple[Prep
     if not support.ok or _off_topic(question, prep, article_text):
         return None
     return prep, seg, support
+
+
+_QUESTION_WORDS = frozenset({"many", "much", "name", "happen", "happened", "kind", "type"})
+
+
+def _has_answer_type(question: str, sentence: str) -> bool:
+    """A quoted sentence can only stand in for an answer if it holds the kind of thing asked for:
+    a number for how many/much/old, a name for who, a number or date for when."""
+    q = question.lower()
+    new_numbers = cit.numbers(sentence) - cit.numbers(question)
+    if re.search(r"\bhow (many|much|old|long|far|big)\b|\bwhat (number|percentage|total)\b", q):
+        return bool(new_numbers)
+    if re.search(r"\bwhen\b|\bwhat (year|date|day|time)\b", q):
+        return bool(new_numbers) or bool(re.search(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", sentence.lower()))
+    if re.search(r"\bwho(m|se)?\b", q):
+        return bool(cit.names(sentence) - cit.names(question) - cit.content_tokens(question))
+    return True
 
 
 _PHRASES = (
