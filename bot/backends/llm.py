@@ -246,6 +246,8 @@ class OpenAIServer(ChatModel):
             raise ModelError("Cannot reach model server", f"{self.url}: {exc}. Start the server or fix --llm-url.") from None
         stats.total_ms = (time.perf_counter() - t0) * 1000
         stats.first_token_ms = stats.first_token_ms or stats.total_ms
+        if not stats.prompt_tokens:  # servers that send no usage in the stream: estimate (~4 chars a token)
+            stats.prompt_tokens = sum(self.count_tokens(m["content"]) for m in messages)
         self.last = stats
 
 
