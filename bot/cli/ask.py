@@ -67,7 +67,8 @@ def print_answer(answer, streamed: bool = False) -> None:
         for c in answer.citations:
             meta = " · ".join(x for x in (c.outlet, c.date, c.source_file) if x)
             out.print(f"[bold][{c.n}][/] {escape(c.title)} [dim]({escape(meta)})[/]")
-            out.print(f"    “{escape(' '.join(c.quote.split()))}” [dim]chars {c.start}–{c.end}[/]")
+            quote = " ".join(c.quote.split()).strip("“”\"")
+            out.print(f"    “{escape(quote)}” [dim]chars {c.start}–{c.end}[/]")
     t = answer.timings
     out.print(f"[dim]{answer.model} · {answer.prompt_tokens} prompt tokens · first token {t.get('first_token_ms', 0) / 1000:.1f}s · total {t.get('total_ms', 0) / 1000:.1f}s[/]")
 
