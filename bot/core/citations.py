@@ -100,7 +100,9 @@ def names(sentence: str) -> set[str]:
 
 
 _COMMON_START = frozenset("""the a an in on at he she it they we this that these those there according after before
-while when during however but and so yes no both its his her their as by for from with about""".split())
+while when during however but and so yes no both its his her their as by for from with about
+who whom whose which what where why how is are was were did does do can could will would should has have had
+name list give tell describe explain summarise summarize according""".split())
 
 
 def quotes(sentence: str) -> list[str]:
