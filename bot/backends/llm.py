@@ -16,7 +16,7 @@ import atexit
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -128,7 +128,7 @@ class LocalLlama(ChatModel):
     # -- prompts --------------------------------------------------------------------------
     def format(self, messages: list[dict]) -> tuple[str, list[str]]:
         """The exact prompt text the model sees, and the template's stop strings."""
-        llm = self.llm
+        self.llm  # loads the model and its chat template on first use
         if self._formatter is not None:
             res = self._formatter(messages=messages)
             stops = res.stop if isinstance(res.stop, list) else ([res.stop] if res.stop else [])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -32,7 +31,3 @@ def settings_from(**flags: Any) -> LoadedSettings:
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     sys.stdout.flush()
-
-
-def opt_path(p: Optional[Path]) -> Optional[Path]:
-    return Path(p) if p is not None else None

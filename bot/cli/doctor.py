@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         json_: bool = JsonOpt,
     ) -> None:
         """Check settings, packages, models and the index; exit non-zero when something is wrong."""
-        from bot.models import CATALOGUE, status, spec_for
+        from bot.models import CATALOGUE, status
 
         loaded = settings_from(index_dir=index, chroma_url=chroma_url, llm_url=llm_url)
         s = loaded.settings

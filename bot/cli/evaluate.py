@@ -35,7 +35,7 @@ def eval_command(
 ) -> None:
     """Answer every question of QUESTIONS.jsonl and score the answers: accuracy, F1, retrieval recall@k
     and MRR, citation precision and source accuracy, refusals, planted-instruction resistance, timings."""
-    from bot.core.evaluation import load_questions, render_report, run_eval
+    from bot.core.evaluation import load_questions, render_report
 
     qs = load_questions(questions)
     if limit:

@@ -104,18 +104,18 @@ def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupport
                 choice, reason = None, f"its passage's article never mentions {', '.join(missing)}"
         if choice is None:
             if keep_unsupported:
-                ns = [_cite(packed[c - 1], None, by_chunk, citations) for c in cited if 1 <= c <= len(packed)]
+                ns = [add_citation(packed[c - 1], None, by_chunk, citations) for c in cited if 1 <= c <= len(packed)]
                 sentences.append(Sentence(text, ns, False, reason))
             continue
         prep, support = choice
-        n = _cite(prep, support, by_chunk, citations)
+        n = add_citation(prep, support, by_chunk, citations)
         sentences.append(Sentence(text, [n], True))
     supported = [s for s in sentences if s.supported]
     if not supported and bare and not claims and not declined:
         found = _quote_for(question, [packed[n - 1] for n in bare if 1 <= n <= len(packed)], article_text)
         if found:
             prep, text, support = found
-            return [Sentence(text, [_cite(prep, support, by_chunk, citations)], True)], citations, False, ""
+            return [Sentence(text, [add_citation(prep, support, by_chunk, citations)], True)], citations, False, ""
     if not supported:
         if declined and not claims:
             return [], [], True, "the model found no answer in the passages"
@@ -227,7 +227,8 @@ def _meta_text(p: Passage) -> str:
     return " ".join(x for x in (p.title, p.outlet) if x)
 
 
-def _cite(prep: Prepared, support, by_chunk: dict[str, int], citations: list[Citation]) -> int:
+def add_citation(prep: Prepared, support, by_chunk: dict[str, int], citations: list[Citation]) -> int:
+    """The number of the citation for `prep`, adding it (with its quoted span) if it is new."""
     p = prep.passage
     if p.chunk_id in by_chunk:
         n = by_chunk[p.chunk_id]

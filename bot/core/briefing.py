@@ -25,7 +25,7 @@ import numpy as np
 
 from bot.core import citations as cit
 from bot.core import prompts
-from bot.core.answering import Prepared, _cite, check_answer, compose, prepare
+from bot.core.answering import Prepared, add_citation, check_answer, compose, prepare
 from bot.core.session import Session
 from bot.core.chunking import split_sentences
 from bot.core.types import Citation, Passage, Sentence
@@ -718,8 +718,8 @@ class Briefer(Session):
         inline: dict[int, tuple[str, str, str]] = {}
         brief.differences = []
         for k, d in enumerate(checked_diffs):
-            na = _cite(d.prep_a, d.support_a, by_chunk, citations)
-            nb = _cite(d.prep_b, d.support_b, by_chunk, citations)
+            na = add_citation(d.prep_a, d.support_a, by_chunk, citations)
+            nb = add_citation(d.prep_b, d.support_b, by_chunk, citations)
             brief.differences.append({"detail": d.detail, "versions": [
                 {"outlet": d.who_a, "text": d.prep_a.passage.text, "citation": na},
                 {"outlet": d.who_b, "text": d.prep_b.passage.text, "citation": nb},

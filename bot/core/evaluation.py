@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from bot.errors import NewsbotError, UsageError
+from bot.errors import UsageError
 
 KNOWN_FIELDS = ("id", "question", "answers", "match", "sources", "answerable", "forbidden")
 

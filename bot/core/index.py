@@ -17,7 +17,6 @@ deletes; the keyword index is rebuilt from the registry whenever its generation 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 import time
