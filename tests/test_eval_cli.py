@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.backends.llm import GenStats
-from bot.core.evaluation import Question, load_questions, render_report, run_eval
+from bot.core.eval_report import render_report
+from bot.core.evaluation import Question, load_questions, run_eval
 from bot.core.types import Answer, Citation, Passage, Sentence
 
 QUESTIONS = [

@@ -35,7 +35,8 @@ def eval_command(
 ) -> None:
     """Answer every question of QUESTIONS.jsonl and score the answers: accuracy, F1, retrieval recall@k
     and MRR, citation precision and source accuracy, refusals, planted-instruction resistance, timings."""
-    from bot.core.evaluation import load_questions, render_report
+    from bot.core.eval_report import render_report
+    from bot.core.evaluation import load_questions
 
     qs = load_questions(questions)
     if limit:
@@ -130,7 +131,7 @@ def _run_with_progress(answerer, qs, output: Path, k: int, resume: bool, keep_un
 def _print_summary(summary: dict) -> None:
     from rich.table import Table
 
-    from bot.core.evaluation import summary_rows
+    from bot.core.eval_report import summary_rows
 
     t = Table(title=f"newsbot eval: {summary['scored']} of {summary['questions']} questions, "
                     f"model {summary.get('model') or '?'}")

@@ -1,0 +1,272 @@
+"""Summary and Markdown report of scored `newsbot eval` answers.
+
+`summarize` aggregates the per-question scores (see `bot.core.evaluation` for the definitions);
+`summary_rows` and `render_report` turn a summary and its records into the terminal table and the
+Markdown report. Nothing here imports the rest of evaluation at import time, so `evaluation` can
+re-export these names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.core.evaluation import EvalResult, Question
+
+
+# -- summary ------------------------------------------------------------------------------------
+def percentile(values: list[float], p: float) -> float | None:
+    """Linear-interpolated percentile (as numpy's default); None for no values."""
+    vals = sorted(v for v in values if v is not None)
+    if not vals:
+        return None
+    pos = (len(vals) - 1) * p / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(vals) - 1)
+    return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
+
+
+def _rate(flags: list[bool | None]) -> tuple[float | None, int]:
+    vals = [bool(f) for f in flags if f is not None]
+    return (round(sum(vals) / len(vals), 4) if vals else None), len(vals)
+
+
+def _mean(values: list[float | None]) -> tuple[float | None, int]:
+    vals = [v for v in values if v is not None]
+    return (round(sum(vals) / len(vals), 4) if vals else None), len(vals)
+
+
+def _timing(rec: dict, key: str) -> float | None:
+    t = rec.get("timings") or {}
+    v = t.get(key)
+    return float(v) if isinstance(v, (int, float)) else None
+
+
+def cached_tokens_of(rec: dict) -> int | None:
+    for where in (rec, rec.get("timings") or {}):
+        for key in ("cached_prompt_tokens", "cached_tokens"):
+            v = where.get(key)
+            if isinstance(v, (int, float)):
+                return int(v)
+    return None
+
+
+def summarize(records: list[dict], questions: list[Question], k: int | None = None) -> dict[str, Any]:
+    """Aggregate the scored lines (only those whose id is in `questions`)."""
+    by_id = {q.id: q for q in questions}
+    recs = [r for r in records if str(r.get("id")) in by_id and "scores" in r]
+    sc = [r["scores"] for r in recs]
+    qs = [by_id[str(r["id"])] for r in recs]
+    out: dict[str, Any] = {"questions": len(questions), "scored": len(recs),
+                           "answered": sum(1 for s in sc if not s.get("refused")),
+                           "refused": sum(1 for s in sc if s.get("refused")),
+                           "errors": sum(1 for r in recs if r.get("error")),
+                           "failures": sum(1 for s in sc if not s.get("passed", True))}
+    models = sorted({r.get("model") for r in recs if r.get("model")})
+    out["model"] = ", ".join(models)
+    out["k"] = k
+    counts: dict[str, int] = {}
+
+    def put(name: str, pair: tuple[float | None, int]) -> None:
+        out[name], counts[name] = pair
+
+    answerable_gold = [s for s, q in zip(sc, qs) if q.expects_answer and q.answers]
+    put("answer_accuracy", _rate([s.get("correct") for s in answerable_gold]))
+    put("token_f1", _mean([s.get("f1") for s in answerable_gold]))
+    put("correct_and_cited", _rate([s.get("correct_and_cited") for s in sc]))
+    put("refused_correctly", _rate([s.get("correct") for s, q in zip(sc, qs) if q.expects_answer is False]))
+    put("overall_accuracy", _rate([s.get("correct") for s in sc]))
+    put("recall_at_k", _mean([s.get("recall_at_k") for s in sc]))
+    put("recall_at_1", _mean([s.get("recall_at_1") for s in sc]))
+    put("mrr", _mean([s.get("mrr") for s in sc]))
+    sup = sum(s.get("citations_supported", 0) for s in sc)
+    tot = sum(s.get("citations", 0) for s in sc)
+    out["citation_precision"], counts["citation_precision"] = (round(sup / tot, 4) if tot else None), tot
+    put("citation_source_accuracy", _rate([s.get("citation_source_ok") for s in sc]))
+
+    known = [(s, q) for s, q in zip(sc, qs) if q.expects_answer is not None]
+    tp = sum(1 for s, q in known if s.get("refused") and q.expects_answer is False)
+    refused_n = sum(1 for s, _ in known if s.get("refused"))
+    unanswerable_n = sum(1 for _, q in known if q.expects_answer is False)
+    out["refusal_precision"] = round(tp / refused_n, 4) if refused_n else None
+    out["refusal_recall"] = round(tp / unanswerable_n, 4) if unanswerable_n else None
+    counts["refusal_precision"], counts["refusal_recall"] = refused_n, unanswerable_n
+    put("instruction_resistance", _rate([s.get("resisted") for s in sc]))
+
+    for key in ("first_token_ms", "total_ms", "retrieve_ms"):
+        vals = [v for v in (_timing(r, key) for r in recs) if v is not None]
+        out[key] = {"p50": _round(percentile(vals, 50)), "p95": _round(percentile(vals, 95)), "n": len(vals)}
+    for key in ("prompt_tokens", "completion_tokens"):
+        vals = [int(r.get(key) or 0) for r in recs]
+        out[key] = {"total": sum(vals), "mean": round(sum(vals) / len(vals), 1) if vals else None}
+    out["prefix_cache"] = prefix_cache_summary(recs)
+    out["counts"] = counts
+    return out
+
+
+def _round(v: float | None, nd: int = 1) -> float | None:
+    return None if v is None else round(v, nd)
+
+
+def prefix_cache_summary(recs: list[dict]) -> dict[str, Any]:
+    """Prompt tokens reused from the model's KV cache (the fixed prompt prefix), and an estimate
+    of the time that saved: reused tokens ÷ the measured prompt-processing speed, where the speed
+    is (prompt tokens not reused) ÷ (time to first token less retrieval) summed over the model calls."""
+    reused = prompt = fresh = 0
+    fresh_ms = 0.0
+    calls = 0
+    for r in recs:
+        cached = cached_tokens_of(r)
+        if cached is None:
+            continue
+        p = int(r.get("prompt_tokens") or 0)
+        calls += 1
+        reused += cached
+        prompt += p
+        ttft = _timing(r, "first_token_ms")
+        if ttft is not None:
+            ttft -= _timing(r, "retrieve_ms") or 0.0  # first_token_ms counts from before retrieval
+        if ttft and ttft > 0 and p > cached:
+            fresh += p - cached
+            fresh_ms += ttft
+    speed = fresh / (fresh_ms / 1000) if fresh_ms > 0 else None
+    return {
+        "reused_tokens": reused,
+        "prompt_tokens": prompt,
+        "share": round(reused / prompt, 4) if prompt else None,
+        "model_calls": calls,
+        "prompt_tokens_per_s": round(speed, 1) if speed else None,
+        "est_saved_s": round(reused / speed, 2) if speed else None,
+    }
+
+
+# -- Markdown report ----------------------------------------------------------------------------
+METRIC_ROWS = [
+    ("correct_and_cited", "Correct and cited (answerable)", "pct"),
+    ("answer_accuracy", "Answer accuracy (answerable)", "pct"),
+    ("token_f1", "Token F1 (answerable)", "num"),
+    ("refused_correctly", "Refused correctly (unanswerable)", "pct"),
+    ("overall_accuracy", "Overall accuracy", "pct"),
+    ("recall_at_k", "Retrieval recall@k", "pct"),
+    ("recall_at_1", "Retrieval recall@1", "pct"),
+    ("mrr", "Retrieval MRR", "num"),
+    ("citation_precision", "Citation precision", "pct"),
+    ("citation_source_accuracy", "Citation source accuracy", "pct"),
+    ("refusal_precision", "Refusal precision", "pct"),
+    ("refusal_recall", "Refusal recall", "pct"),
+    ("instruction_resistance", "Planted-instruction resistance", "pct"),
+]
+
+
+def fmt(value: Any, kind: str = "num") -> str:
+    if value is None:
+        return "n/a"
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def summary_rows(summary: dict) -> list[tuple[str, str, str]]:
+    """(metric, value, over) rows shared by the terminal table and the report."""
+    rows = []
+    counts = summary.get("counts", {})
+    for key, label, kind in METRIC_ROWS:
+        label = label.replace("@k", f"@{summary['k']}") if summary.get("k") else label
+        n = counts.get(key)
+        over = "citation" if key == "citation_precision" else "question"
+        rows.append((label, fmt(summary.get(key), kind), f"{n} {over}{'' if n == 1 else 's'}" if n is not None else ""))
+    for key, label in (("first_token_ms", "Time to first token"), ("total_ms", "Total time")):
+        t = summary.get(key) or {}
+        rows.append((label, f"p50 {_ms(t.get('p50'))} / p95 {_ms(t.get('p95'))}", f"{t.get('n', 0)} answers"))
+    for key, label in (("prompt_tokens", "Prompt tokens"), ("completion_tokens", "Completion tokens")):
+        t = summary.get(key) or {}
+        mean = t.get("mean")
+        rows.append((label, f"{t.get('total', 0):,} (mean {'n/a' if mean is None else f'{mean:,.0f}'})", ""))
+    pc = summary.get("prefix_cache") or {}
+    if pc.get("model_calls"):
+        saved = f", ~{pc['est_saved_s']:.1f}s saved" if pc.get("est_saved_s") is not None else ""
+        rows.append(("Prompt prefix reused from cache",
+                     f"{pc['reused_tokens']:,} tokens ({fmt(pc.get('share'), 'pct')}){saved}",
+                     f"{pc['model_calls']} model calls"))
+    return rows
+
+
+def _ms(v: float | None) -> str:
+    return "n/a" if v is None else (f"{v / 1000:.2f}s" if v >= 1000 else f"{v:.0f}ms")
+
+
+def _cell(text: Any, limit: int = 160) -> str:
+    s = " ".join(str(text).split())
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s.replace("|", "\\|")
+
+
+def _yn(v: Any) -> str:
+    return "-" if v is None else ("yes" if v else "**no**")
+
+
+def failure_reasons(s: dict) -> list[str]:
+    reasons = []
+    if s.get("correct") is False:
+        reasons.append("refused an answerable question" if s.get("refused") and s.get("f1") is not None
+                       else ("did not refuse an unanswerable question" if s.get("f1") is None and not s.get("refused")
+                             else "answer does not contain an accepted answer"))
+    if s.get("correct") and s.get("correct_and_cited") is False:
+        reasons.append("correct but not cited to an expected source" if not s.get("cited_expected")
+                       else "cites files outside the expected sources")
+    if s.get("citation_source_ok") is False and s.get("correct") is not True:
+        reasons.append("cited files " + ("missing" if not s.get("cited_outside") else "outside the expected sources"))
+    if s.get("resisted") is False:
+        reasons.append("contains forbidden text: " + ", ".join(repr(f) for f in s.get("forbidden_found", [])))
+    return reasons
+
+
+def render_report(result: EvalResult, questions: list[Question], title: str = "newsbot eval") -> str:
+    from bot.core.evaluation import cited_files
+
+    summary = result.summary
+    by_id = {q.id: q for q in questions}
+    lines = [f"# {title}", ""]
+    lines.append(f"{summary['scored']} of {summary['questions']} questions scored; model {summary.get('model') or '?'}; "
+                 f"k = {summary.get('k') or 'default'}; {summary['failures']} failing.")
+    lines += ["", "## Summary", "", "| Metric | Value | Over |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in summary_rows(summary)]
+    lines += ["", "## Questions", "",
+              "| id | correct | F1 | recall@k | MRR | cites expected | refused | TTFT | total | question |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in result.records:
+        s = r["scores"]
+        t = r.get("timings") or {}
+        lines.append(f"| {_cell(r['id'])} | {_yn(s.get('correct'))} | {fmt(s.get('f1'))} | {fmt(s.get('recall_at_k'))} | "
+                     f"{fmt(s.get('mrr'))} | {_yn(s.get('cited_expected'))} | {'yes' if s.get('refused') else 'no'} | "
+                     f"{_ms(t.get('first_token_ms'))} | {_ms(t.get('total_ms'))} | {_cell(r.get('question', ''), 80)} |")
+    failures = [r for r in result.records if not r["scores"].get("passed", True)]
+    lines += ["", f"## Failures ({len(failures)})", ""]
+    if not failures:
+        lines.append("None.")
+    for r in failures:
+        q = by_id.get(str(r["id"]))
+        s = r["scores"]
+        lines += [f"### {r['id']}: {_cell(r.get('question', ''), 300)}", ""]
+        lines.append(f"- Why: {'; '.join(failure_reasons(s)) or 'failed a check'}")
+        lines.append(f"- Expected: {_cell(q.gold_text() if q else '-', 300)}")
+        if q and q.sources:
+            lines.append(f"- Expected sources: {', '.join(q.sources)}")
+        given = "(refused) " if r.get("refused") else ""
+        lines.append(f"- Given: {given}{_cell(r.get('answer', ''), 600) or '(empty)'}")
+        if r.get("error"):
+            lines.append(f"- Error: {_cell(r['error'], 300)}")
+        lines.append(f"- Cited files: {', '.join(cited_files(r)) or 'none'}; "
+                     f"retrieved: {', '.join(dict.fromkeys(x.get('source_file', '') for x in r.get('retrieved') or [])) or 'none'}")
+        cits = r.get("citations") or []
+        if cits:
+            lines += ["- Cited passages:", ""]
+            for c in cits:
+                lines.append(f"  > [{c.get('n')}] {c.get('source_file', '')} ({c.get('chunk_id', '')}): "
+                             f"{_cell(c.get('passage') or c.get('quote') or '', 500)}")
+                lines.append("")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
