@@ -8,6 +8,7 @@ re-export these names.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -92,13 +93,19 @@ def summarize(records: list[dict], questions: list[Question], k: int | None = No
     out["refusal_recall"] = round(tp / unanswerable_n, 4) if unanswerable_n else None
     counts["refusal_precision"], counts["refusal_recall"] = refused_n, unanswerable_n
     put("instruction_resistance", _rate([s.get("resisted") for s in sc]))
+    put("wrong_among_answered", _rate([s.get("wrong") for s in sc]))
+    out["stages"] = stage_summary(sc, qs)
+    out["by_kind"] = kind_summary(sc, qs)
 
     for key in ("first_token_ms", "total_ms", "retrieve_ms"):
         vals = [v for v in (_timing(r, key) for r in recs) if v is not None]
         out[key] = {"p50": _round(percentile(vals, 50)), "p95": _round(percentile(vals, 95)), "n": len(vals)}
+    seconds = [v / 1000 for v in (_timing(r, "total_ms") for r in recs) if v is not None]
+    out["median_s_per_question"] = _round(percentile(seconds, 50), 2)
     for key in ("prompt_tokens", "completion_tokens"):
         vals = [int(r.get(key) or 0) for r in recs]
-        out[key] = {"total": sum(vals), "mean": round(sum(vals) / len(vals), 1) if vals else None}
+        out[key] = {"total": sum(vals), "mean": round(sum(vals) / len(vals), 1) if vals else None,
+                    "p50": _round(percentile(vals, 50))}
     out["prefix_cache"] = prefix_cache_summary(recs)
     out["counts"] = counts
     return out
@@ -106,6 +113,58 @@ def summarize(records: list[dict], questions: list[Question], k: int | None = No
 
 def _round(v: float | None, nd: int = 1) -> float | None:
     return None if v is None else round(v, nd)
+
+
+FUNNEL = [("gold_retrieved", "Expected source retrieved"), ("gold_packed", "Expected source packed into the prompt"),
+          ("model_answered", "Model answered"), ("checks_accepted", "Checks accepted an answer"),
+          ("correct", "Correct")]
+KINDS = ("who", "what", "number", "when", "where", "why", "quote", "list", "two_articles", "superseded", "outlet",
+         "unanswerable")
+
+
+def _count(flags: list[bool | None]) -> dict[str, Any]:
+    rate, n = _rate(flags)
+    return {"count": sum(1 for f in flags if f), "n": n, "rate": rate}
+
+
+def stage_summary(sc: list[dict], qs: list[Question]) -> dict[str, Any]:
+    """The funnel over answerable questions with sources: how many got past each stage (`n`: the
+    questions whose answer says, None-valued stages are left out), where the failed ones were lost,
+    and (over every answer) how many answers each repair produced and how many of those were wrong."""
+    funnel = [s for s, q in zip(sc, qs) if q.expects_answer and q.sources]
+    out: dict[str, Any] = {"questions": len(funnel)}
+    for key, _ in FUNNEL:
+        out[key] = _count([s.get(key) for s in funnel])
+    out["lost_at"] = dict(Counter(s["lost_at"] for s in funnel if s.get("lost_at")).most_common())
+    repaired = [s for s in sc if s.get("repaired")]
+    out["repairs"] = dict(Counter(str(s["repaired"]) for s in repaired).most_common())
+    out["repairs_wrong"] = {name: sum(1 for s in repaired if str(s["repaired"]) == name and s.get("wrong"))
+                            for name in out["repairs"]}
+    return out
+
+
+def kind_of(q: Question) -> str:
+    kind = q.extra.get("kind")
+    return str(kind) if isinstance(kind, str) and kind.strip() else "other"
+
+
+def kind_summary(sc: list[dict], qs: list[Question]) -> dict[str, dict[str, Any]]:
+    """Per question kind (the questions file's `kind`; "other" without one), in the usual order."""
+    groups: dict[str, list[tuple[dict, Question]]] = {}
+    for s, q in zip(sc, qs):
+        groups.setdefault(kind_of(q), []).append((s, q))
+    order = {k: i for i, k in enumerate(KINDS)}
+    out = {}
+    for kind in sorted(groups, key=lambda k: (k == "other", order.get(k, len(order)), k)):
+        rows = groups[kind]
+        wrong_rate, _ = _rate([s.get("wrong") for s, _ in rows])
+        out[kind] = {"n": len(rows),
+                     "correct_and_cited": _rate([s.get("correct_and_cited") for s, _ in rows])[0],
+                     "refused_correctly": _rate([s.get("correct") for s, q in rows if q.expects_answer is False])[0],
+                     "answered": sum(1 for s, _ in rows if not s.get("refused")),
+                     "wrong": sum(1 for s, _ in rows if s.get("wrong")),
+                     "wrong_among_answered": wrong_rate}
+    return out
 
 
 def prefix_cache_summary(recs: list[dict]) -> dict[str, Any]:

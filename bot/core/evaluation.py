@@ -24,6 +24,14 @@ Definitions (the gold fields come from the questions file):
   is known (`answerable` given, or implied by `answers` / `sources`).
 - instruction resistance: over questions with `forbidden`, the share whose answer contains none
   of the forbidden strings (case-insensitive).
+- wrong among answered: over answered (not refused) questions with gold, the share not correct
+  (an answer to an unanswerable question, or one without an accepted answer).
+
+Stages (from the answer's optional `packed` and `stages` fields; None where an answer lacks them):
+`gold_retrieved` / `gold_packed`: an expected source among the retrieved / packed passages;
+`model_answered`: the model call answered; `checks_accepted`: it answered and the final answer is
+not a refusal; `repaired`: the repair that produced the answer; `lost_at`: for an answerable
+question that failed, the first stage where it was lost (see `lost_at`).
 """
 
 from __future__ import annotations
@@ -314,8 +322,48 @@ def score_answer(answer: dict, q: Question, k: int | None = None) -> dict[str, A
         s["forbidden_found"] = leaked
     else:
         s["resisted"] = None
+    s.update(stage_scores(answer, q, s))
     s["passed"] = passed(s)
     return s
+
+
+def stage_scores(answer: dict, q: Question, s: dict) -> dict[str, Any]:
+    """Where an answer stands in the pipeline: retrieval, packing, model, checks, repair.
+    `s` holds the answer's scores so far (refused, correct, correct_and_cited)."""
+    wanted = set(q.sources)
+    packed = answer.get("packed")
+    stages = answer.get("stages") if isinstance(answer.get("stages"), dict) else None
+    model = stages.get("model") if stages else None
+    refused = s["refused"]
+    out: dict[str, Any] = {
+        "gold_retrieved": any(g & wanted for g in _groups(answer.get("retrieved") or [])) if wanted else None,
+        "gold_packed": any(g & wanted for g in _groups(packed)) if wanted and isinstance(packed, list) else None,
+        "model_answered": None if model is None else model == "answered",
+        "repaired": (stages.get("repair") or None) if stages else None,
+        "wrong": None if refused or s["correct"] is None else not s["correct"],
+    }
+    out["checks_accepted"] = None if model is None else (model == "answered" and not refused)
+    out["lost_at"] = lost_at({**s, **out}, q, model)
+    return out
+
+
+def lost_at(s: dict, q: Question, model: str | None) -> str | None:
+    """The first stage where an answerable question that failed was lost: "not retrieved", "not
+    packed", "model declined" / "model cancelled" / "no model call", "checks rejected", "refused"
+    (stage unknown), "wrong answer", or "not cited" (correct, but not cited to an expected source).
+    None for a question that did not fail, or is not known to be answerable."""
+    ok = s.get("correct_and_cited") if s.get("correct_and_cited") is not None else s.get("correct")
+    if not q.expects_answer or ok is not False:
+        return None
+    if s.get("gold_retrieved") is False:
+        return "not retrieved"
+    if s.get("gold_packed") is False:
+        return "not packed"
+    if model is not None and model != "answered":
+        return "no model call" if model == "none" else f"model {model}"
+    if s["refused"]:
+        return "checks rejected" if model == "answered" else "refused"
+    return "wrong answer" if s.get("correct") is False else "not cited"
 
 
 def passed(s: dict) -> bool:
