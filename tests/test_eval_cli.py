@@ -221,6 +221,76 @@ def test_cli_eval_interrupted_points_to_resume(tmp_path, fake_answering, monkeyp
     assert len(Path("a.jsonl").read_text().splitlines()) == 1
 
 
+KINDS = {"q1": "number", "q2": "unanswerable", "q3": "who"}  # q4 has none
+
+
+class StagedAnswerer(FakeAnswerer):
+    """Returns `ask --json` dicts with the optional packed / stages / sentence checks fields."""
+
+    def ask(self, question, **kw):
+        a = super().ask(question, **kw).to_json()
+        a["packed"] = [{"chunk_id": "b.txt:0", "article_id": "b.txt", "source_file": "b.txt", "files": ["b.txt"]}]
+        a["stages"] = {"model": "answered", "repair": None, "rejected": []}
+        for s in a["sentences"]:
+            s.update(evidence=["passage text"], checks={"lexical": True, "type": False, "judge": 0.93})
+        if question == QUESTIONS[0]["question"]:  # gold retrieved but not packed; a repair answered anyway
+            a["stages"]["repair"] = "quoted_evidence"
+        if question == QUESTIONS[1]["question"]:
+            a["stages"].update(model="answered", rejected=["no passage states a price"])
+        return a
+
+
+def staged_questions(path: Path) -> Path:
+    return write_questions(path, [dict(r, kind=KINDS[r["id"]]) if r["id"] in KINDS else r for r in QUESTIONS])
+
+
+def test_report_shows_stages_kinds_and_where_failures_were_lost(tmp_path):
+    qs = load_questions(staged_questions(tmp_path / "q.jsonl"))
+    res = run_eval(StagedAnswerer(), qs, tmp_path / "a.jsonl", k=3)
+    recs = {r["id"]: r["scores"] for r in res.records}
+    assert recs["q1"]["gold_retrieved"] and recs["q1"]["gold_packed"] is False
+    assert recs["q1"]["repaired"] == "quoted_evidence" and recs["q1"]["lost_at"] is None  # right all the same
+    assert recs["q2"]["checks_accepted"] is False and recs["q3"]["gold_packed"] is True
+    s = res.summary
+    # answered with gold: q1 and q3, both containing an accepted answer (q3 fails on citations and "HACKED")
+    assert s["wrong_among_answered"] == 0.0 and s["counts"]["wrong_among_answered"] == 2
+    assert s["stages"]["gold_packed"] == {"count": 1, "n": 2, "rate": 0.5}
+    assert s["stages"]["repairs"] == {"quoted_evidence": 1} and s["stages"]["repairs_wrong"] == {"quoted_evidence": 0}
+    assert list(s["by_kind"]) == ["who", "number", "unanswerable", "other"]
+    report = render_report(res, qs)
+    for needle in ("| Wrong among answered | 0.0% | 2 questions |", "## Stages", "| Expected source packed into the prompt | 1 of 2 |",
+                   "| Answers from repair quoted_evidence | 1 | 0 wrong |", "## By kind",
+                   "| unanswerable | 1 | n/a | 100.0% | 0 | 0 | n/a |", "| retrieved | packed | model | accepted |",
+                   "| q1 | yes |", "- Lost at: not cited", "lexical yes, type no, judge 0.930", "evidence: passage text"):
+        assert needle in report, needle
+
+
+def test_report_of_a_declined_question_names_the_stage(tmp_path):
+    from bot.core.eval_report import lost_line
+
+    rec = {"id": "x", "refused": True, "stages": {"model": "answered", "rejected": ["no date", "wrong type"]},
+           "scores": {"lost_at": "checks rejected"}}
+    assert lost_line(rec) == "checks rejected: no date; wrong type"
+    assert lost_line({"id": "x", "scores": {"lost_at": "not packed"}}).startswith("gold not packed")
+    assert lost_line({"id": "x", "scores": {"lost_at": "model declined"}}) == "model declined"
+    unanswerable = {"id": "u", "stages": {"model": "answered", "repair": "retry_best_passage"},
+                    "scores": {"lost_at": None, "wrong": True, "repaired": "retry_best_passage"}}
+    assert lost_line(unanswerable) == "checks accepted an answer (repair retry_best_passage)"
+    assert lost_line({"id": "y", "scores": {"lost_at": None, "wrong": False}}) is None
+
+
+def test_cli_eval_prints_wrong_among_answered_medians_and_kinds(tmp_path, fake_answering):
+    qfile = staged_questions(tmp_path / "q.jsonl")
+    r = invoke("eval", str(qfile), "-o", "ans.jsonl", "--report", "report.md")
+    assert r.exit_code == 0, r.output
+    for needle in ("Wrong among answered", "Median time per question", "0.3s", "median 200",
+                   "by question kind", "unanswerable", "number", "other"):
+        assert needle in r.stdout, needle
+    assert "## By kind" in Path("report.md").read_text()
+    r = invoke("eval", str(write_questions(tmp_path / "plain.jsonl")), "-o", "ans2.jsonl")
+    assert r.exit_code == 0 and "by question kind" not in r.stdout  # no kinds in the file: no table
+
+
 class ListIndex:
     """Index-like: every search returns the same passages."""
 

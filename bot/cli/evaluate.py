@@ -34,7 +34,8 @@ def eval_command(
     json_: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of a table."),
 ) -> None:
     """Answer every question of QUESTIONS.jsonl and score the answers: accuracy, F1, retrieval recall@k
-    and MRR, citation precision and source accuracy, refusals, planted-instruction resistance, timings."""
+    and MRR, citation precision and source accuracy, refusals, planted-instruction resistance, wrong
+    among answered, timings; per pipeline stage and per question kind."""
     from bot.core.eval_report import render_report
     from bot.core.evaluation import load_questions
 
@@ -131,7 +132,7 @@ def _run_with_progress(answerer, qs, output: Path, k: int, resume: bool, keep_un
 def _print_summary(summary: dict) -> None:
     from rich.table import Table
 
-    from bot.core.eval_report import summary_rows
+    from bot.core.eval_report import KIND_COLUMNS, kind_rows, summary_rows
 
     t = Table(title=f"newsbot eval: {summary['scored']} of {summary['questions']} questions, "
                     f"model {summary.get('model') or '?'}")
@@ -141,6 +142,14 @@ def _print_summary(summary: dict) -> None:
     for row in summary_rows(summary):
         t.add_row(*row)
     out.print(t)
+    kinds = kind_rows(summary)
+    if any(row[0] != "other" for row in kinds):  # only when the questions file gives kinds
+        t = Table(title="by question kind")
+        for i, name in enumerate(KIND_COLUMNS):
+            t.add_column(name, justify="left" if i == 0 else "right")
+        for row in kinds:
+            t.add_row(*row)
+        out.print(t)
     if summary.get("failures"):
         out.print(f"{summary['failures']} question(s) failed a check (see --report for details).")
 
