@@ -250,9 +250,9 @@ def _capture_tokens(model) -> dict:
     seen: dict = {}
     orig = model.stream_tokens
 
-    def wrapped(tokens, max_tokens, stop):
-        seen["tokens"] = list(tokens)
-        return orig(tokens, max_tokens, stop)
+    def wrapped(tokens, max_tokens, stop, **kw):
+        seen.setdefault("tokens", list(tokens))  # the answer prompt (the judge's comes later)
+        return orig(tokens, max_tokens, stop, **kw)
 
     model.stream_tokens = wrapped
     return seen
@@ -317,9 +317,9 @@ def bench_eval(s: Settings, n: int, work: Path) -> dict:
     llm = model.llm
     orig = model.stream_tokens
 
-    def fresh(tokens, max_tokens, stop):
+    def fresh(tokens, max_tokens, stop, **kw):
         llm.reset()
-        return orig(tokens, max_tokens, stop)
+        return orig(tokens, max_tokens, stop, **kw)
 
     answerer.index.search(qs[0].question, k=s.k)  # warm the index
     llm.reset()

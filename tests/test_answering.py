@@ -1,10 +1,10 @@
-"""The answer pipeline with a scripted model and hand-made passages: packing, prompt, citation
-renumbering, re-attribution, trimming an unsupported detail, refusals, planted text, cancel."""
+"""The answer pipeline with a scripted model and hand-made passages: evidence sentences in the
+prompt, the evidence-first output format, citation renumbering, re-attribution, trimming an
+unsupported detail, the meaning checks and the judge, repairs, refusals, planted text, cancel."""
 
 from bot.backends.llm import ScriptedModel
 from bot.config import Settings
-from bot.core import prompts
-from bot.core.answering import Answerer, pack, prepare
+from bot.core.answering import Answerer, parse_output
 from bot.core.types import Passage
 
 A = ("The Treasury sanctioned two officials on Monday: Wang Junzheng and Chen Mingguo, director of the "
@@ -28,9 +28,9 @@ class FakeIndex:
         return self.passages
 
 
-def make(reply, passages=None, **settings):
+def make(reply, passages=None, judge=None, **settings):
     idx = FakeIndex(passages if passages is not None else [P(1, A, "a"), P(2, B, "b"), P(3, C, "c")])
-    model = ScriptedModel([reply])
+    model = ScriptedModel(reply if isinstance(reply, list) else [reply], judge=judge)
     s = Settings(index_dir="unused", **settings)
     return Answerer(s, index=idx, model=model), model, idx
 
@@ -50,8 +50,8 @@ def test_prompt_is_delimited_and_planted_text_removed():
     ans, model, _ = make("NOT IN ARTICLES")
     ans.ask("Who was sanctioned?", save=False)
     system, user = model.history[0]
-    assert "instructions" in system["content"] and "[1]" in user["content"] and "<passages>" in user["content"]
-    assert "PWNED" not in user["content"] and "instruction-like text removed" in user["content"]
+    assert "instructions" in system["content"] and "[1]" in user["content"] and "<sentences>" in user["content"]
+    assert "PWNED" not in user["content"] and "Ignore" not in user["content"]
 
 
 def test_wrong_or_missing_marker_is_reattributed():
@@ -70,7 +70,7 @@ def test_invented_number_leads_to_refusal():
     ans, *_ = make("The proposal received 87 votes [1].")
     a = ans.ask("How many votes did the proposal receive?", save=False)
     assert a.refused and a.answer == "The articles don't say." and a.citations == []
-    assert "supported" in a.refusal_reason and a.raw.startswith("The proposal received 87")
+    assert "not in the evidence" in a.refusal_reason and a.raw.startswith("The proposal received 87")
 
 
 def test_model_refusal_and_empty_retrieval():
@@ -88,17 +88,8 @@ def test_obeying_a_planted_instruction_is_caught():
     assert a.refused and "PWNED" not in a.answer
 
 
-def test_pack_respects_budget_and_trims_a_long_first_passage():
-    template = prompts.load(Settings().prompts_dir, "passage")
-    long = P(1, "word " * 400, "long")
-    packed, blocks = pack(prepare([long, P(2, B, "b")]), 120, lambda t: len(t.split()), template)
-    assert len(blocks) == 1 and len(blocks[0].split()) <= 130 and blocks[0].endswith("…")
-    packed, blocks = pack(prepare([P(1, A, "a"), P(2, B, "b"), P(3, C, "c")]), 60, lambda t: len(t.split()), template)
-    assert [p.passage.source_file for p in packed] == ["a.txt", "b.txt"]
-
-
 def test_cancel_returns_a_cancelled_refusal():
-    ans, model, _ = make("one two three four five six seven")
+    ans, model, _ = make("Evidence: 1\nAnswer: one two three four five six seven")
     model.delay = 0.01
     seen = []
 
@@ -138,19 +129,17 @@ def test_compose_places_markers_before_the_final_stop():
     assert text == "He said they were “slaughtered” [2]. Six were suspended [1]. Maybe not [1]. (unsupported)"
 
 
-def test_a_bare_marker_is_answered_with_the_cited_sentence():
+def test_a_bare_marker_is_answered_with_the_evidence_sentence():
     ans, *_ = make("[2]")
     a = ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False)
     assert not a.refused and a.answer.startswith("Six midwives were suspended at Wollongong Hospital")
-    assert a.cited_files == ["b.txt"]
-    ans, *_ = make("[3]")
-    assert ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False).refused  # [3] is off topic
+    assert a.cited_files == ["b.txt"] and a.stages["repair"] == "quoted_evidence"
 
 
 def test_meta_talk_about_passages_is_cut():
     ans, *_ = make("Chen Mingguo from passage [1].")
     a = ans.ask("Who is the director of the Xinjiang Public Security Bureau?", save=False)
-    assert not a.refused and a.answer == "Chen Mingguo [1]."
+    assert not a.refused and a.answer.startswith("Chen Mingguo [1]")
 
 
 def test_a_bare_marker_never_answers_a_question_its_passage_does_not():
@@ -159,3 +148,107 @@ def test_a_bare_marker_never_answers_a_question_its_passage_does_not():
     assert ans.ask("How many votes did the Corowa conference proposal receive?", save=False).refused
     ans, *_ = make("[1]", passages=[corowa])
     assert not ans.ask("What did delegates in Corowa adopt a proposal for?", save=False).refused
+
+
+# -- evidence first ---------------------------------------------------------------------------
+D = ("Police said the scientist, Dr Ann Vole, is under investigation. Prosecutor Tom Birch accused her of "
+     "faking data. The laboratory employs 12 workers.")
+
+
+def evidence_numbers(model):
+    """The prompt's numbered sentences, as {text: n}."""
+    import re
+
+    user = model.history[-1][1]["content"]
+    return {m.group(2): int(m.group(1)) for m in re.finditer(r"^\[(\d+)\] (.*)$", user, re.M)}
+
+
+def test_parse_output_reads_the_format_and_plain_text():
+    assert parse_output("Evidence: 2, 5\nAnswer: Six midwives [2].") == ([2, 5], "Six midwives [2].", False)
+    assert parse_output("Evidence: none") == ([], "", True)
+    assert parse_output("Six midwives were suspended [2].") == ([], "Six midwives were suspended [2].", False)
+    assert parse_output("NOT IN ARTICLES")[2]
+
+
+def test_the_prompt_holds_numbered_evidence_sentences_not_whole_passages():
+    ans, model, _ = make("Evidence: none")
+    ans.ask("How many midwives were suspended?", save=False)
+    user = model.history[0][1]["content"]
+    nums = evidence_numbers(model)
+    assert any(t.startswith("Six midwives were suspended") for t in nums) and "Article (2021-03-22)" in user
+    assert "PWNED" not in user  # planted instruction blanked before sentences are chosen
+
+
+def test_answer_is_cited_to_the_evidence_the_model_named():
+    ans, model, _ = make(lambda m: "Evidence: {}\nAnswer: Six midwives were suspended.".format(
+        next(n for t, n in evidence_numbers_of(m).items() if t.startswith("Six"))))
+    a = ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False)
+    assert not a.refused and a.answer == "Six midwives were suspended [1]." and a.cited_files == ["b.txt"]
+    assert a.sentences[0].evidence[0].startswith("Six midwives") and a.sentences[0].checks["type"] is True
+    assert a.stages["model"] == "answered" and a.stages["repair"] is None
+    assert [p.source_file for p in a.packed]  # what went into the prompt is recorded
+
+
+def evidence_numbers_of(messages):
+    import re
+
+    return {m.group(2): int(m.group(1)) for m in re.finditer(r"^\[(\d+)\] (.*)$", messages[1]["content"], re.M)}
+
+
+def test_only_the_answer_part_is_streamed():
+    ans, *_ = make("Evidence: 1\nAnswer: Six midwives were suspended.")
+    seen = []
+    ans.ask("How many midwives were suspended?", on_token=seen.append, save=False)
+    assert "".join(seen).strip() == "Six midwives were suspended." and "Evidence" not in "".join(seen)
+
+
+def test_a_who_question_answered_with_a_count_is_refused():
+    ans, *_ = make("Evidence: 1\nAnswer: The laboratory employs 12 workers.", passages=[P(1, D, "d")])
+    a = ans.ask("Who is the scientist under investigation?", save=False)
+    assert "12 workers" not in a.answer and a.stages["rejected"]  # a count is not a person
+
+
+def test_restating_the_question_is_not_an_answer():
+    crash = P(1, "The pilot was killed when the plane crashed into the sea near Whyalla.", "w")
+    ans, *_ = make("Evidence: 1\nAnswer: The pilot was killed when the plane crashed.", passages=[crash])
+    a = ans.ask("How old was the pilot who was killed when the plane crashed?", save=False)
+    assert a.refused and any("restates" in r or "not a number" in r for r in a.stages["rejected"])
+
+
+def test_the_judge_refuses_a_grounded_but_wrong_answer_and_accepts_a_right_one():
+    wrong = "Evidence: 2\nAnswer: Tom Birch is under investigation."
+    ans, model, _ = make(wrong, passages=[P(1, D, "d")], judge=lambda m: 0.1 if "Tom Birch" in m[1]["content"] else 0.9)
+    a = ans.ask("Who is the scientist under investigation?", save=False)
+    assert "Tom Birch is under" not in a.answer and any("judge" in r for r in a.stages["rejected"])
+    assert "Proposed answer: Tom Birch is under investigation." in model.judged[0][1]["content"]
+    right = "Evidence: 1\nAnswer: Dr Ann Vole is under investigation."
+    ans, model, _ = make(right, passages=[P(1, D, "d")], judge=0.9)
+    a = ans.ask("Who is the scientist under investigation?", save=False)
+    assert not a.refused and "Ann Vole" in a.answer and a.sentences[0].checks["judge"] == 0.9
+
+
+def test_a_decline_with_confident_retrieval_is_asked_again_with_the_best_passage():
+    ans, model, _ = make(["Evidence: none", "Evidence: 1\nAnswer: Six midwives were suspended."])
+    a = ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False)
+    assert len(model.history) == 2 and not a.refused and a.stages["repair"] == "retry_best_passage"
+    assert a.stages["model"] == "declined" and a.cited_files == ["b.txt"]
+
+
+def test_a_decline_without_confident_retrieval_is_a_refusal():
+    ans, model, _ = make("Evidence: none")
+    a = ans.ask("What did the price of petrol in Sydney reach?", save=False)
+    assert a.refused and len(model.history) == 1 and "no answer" in a.refusal_reason
+
+
+def test_two_facts_from_two_evidence_sentences_are_one_supported_answer():
+    ans, *_ = make("Evidence: 1, 2\nAnswer: Six midwives were suspended and 14 yachts retired.")
+    a = ans.ask("How many midwives were suspended and how many yachts retired?", save=False)
+    assert not a.refused and set(a.cited_files) == {"b.txt", "c.txt"}
+    assert len(a.sentences[0].citations) == 2
+
+
+def test_a_harmless_extra_place_name_is_cut_not_refused():
+    lyon = P(1, "The summit will be held in Lyon next March, officials said.", "l")
+    ans, *_ = make("Evidence: 1\nAnswer: The summit will be held in Lyon, France.", passages=[lyon])
+    a = ans.ask("Where will the summit be held?", save=False)
+    assert not a.refused and "Lyon" in a.answer and "France" not in a.answer

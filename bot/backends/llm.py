@@ -52,11 +52,24 @@ class ChatModel:
         self.last = GenStats()
         self.cancel_event = threading.Event()
 
-    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None,
+               grammar: str | None = None) -> Iterator[str]:
+        """Text pieces as generated. `grammar` (GBNF) constrains the output where the backend
+        supports it; others ignore it, and callers parse leniently."""
         raise NotImplementedError
 
     def complete(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> str:
         return "".join(self.stream(messages, max_tokens, stop))
+
+    def yes_probability(self, messages: list[dict]) -> float | None:
+        """P(the reply starts with "yes") against "no", for a yes/no question: a judge with a
+        score, not a coin. This fallback reads one generated word (1.0 or 0.0); None: no answer."""
+        reply = self.complete(messages, max_tokens=2).strip().lower()
+        if reply.startswith("yes"):
+            return 1.0
+        if reply.startswith("no"):
+            return 0.0
+        return None
 
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
@@ -79,6 +92,8 @@ class LocalLlama(ChatModel):
         self._llm = None
         self._formatter = None
         self._lock = threading.RLock()
+        self._grammars: dict[str, object] = {}
+        self._yes_no: tuple[list[int], list[int]] | None = None
 
     # -- lifetime -------------------------------------------------------------------------
     @property
@@ -143,31 +158,45 @@ class LocalLlama(ChatModel):
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     # -- generation -----------------------------------------------------------------------
-    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None,
+               grammar: str | None = None) -> Iterator[str]:
         with self._lock:
             prompt, tstops = self.format(messages)
             tokens = self.tokenize(prompt)
-            yield from self.stream_tokens(tokens, max_tokens, (stop or []) + tstops)
+            yield from self.stream_tokens(tokens, max_tokens, (stop or []) + tstops, grammar=grammar)
 
-    def stream_tokens(self, tokens: list[int], max_tokens: int, stop: list[str]) -> Iterator[str]:
+    def _grammar(self, gbnf: str | None):
+        if not gbnf:
+            return None
+        if gbnf not in self._grammars:
+            from llama_cpp import LlamaGrammar
+
+            self._grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
+        return self._grammars[gbnf]
+
+    def _cached_prefix(self, tokens: list[int]) -> int:
+        llm = self.llm
+        prev = list(llm._input_ids[: llm.n_tokens]) if llm.n_tokens else []
+        common = 0
+        for a, b in zip(prev, tokens):
+            if a != b:
+                break
+            common += 1
+        return common
+
+    def stream_tokens(self, tokens: list[int], max_tokens: int, stop: list[str], grammar: str | None = None) -> Iterator[str]:
         with self._lock:
             llm = self.llm
             if len(tokens) + max_tokens > self.n_ctx:
                 raise ContextOverflow(len(tokens) + max_tokens, self.n_ctx)
             self.cancel_event.clear()
             stats = GenStats(prompt_tokens=len(tokens))
-            prev = list(llm._input_ids[: llm.n_tokens]) if llm.n_tokens else []
-            common = 0
-            for a, b in zip(prev, tokens):
-                if a != b:
-                    break
-                common += 1
-            stats.cached_tokens = common
+            stats.cached_tokens = self._cached_prefix(tokens)
             t0 = time.perf_counter()
             try:
                 it = llm.create_completion(tokens, max_tokens=max_tokens, temperature=self.temperature,
                                            top_k=1 if self.temperature == 0 else 40, seed=self.seed,
-                                           stop=stop, stream=True)
+                                           stop=stop, stream=True, grammar=self._grammar(grammar))
                 for chunk in it:
                     piece = chunk["choices"][0]["text"]
                     if stats.first_token_ms is None:
@@ -187,6 +216,38 @@ class LocalLlama(ChatModel):
                 stats.first_token_ms = stats.total_ms
             self.last = stats
 
+    def yes_probability(self, messages: list[dict]) -> float | None:
+        """P(yes) from the logits of the reply's first token (yes/Yes vs no/No); the prompt's prefix
+        shared with the previous call is reused from the KV cache, as in generation."""
+        import numpy as np
+
+        with self._lock:
+            llm = self.llm
+            prompt, _ = self.format(messages)
+            tokens = self.tokenize(prompt)
+            if len(tokens) + 1 > self.n_ctx:
+                raise ContextOverflow(len(tokens) + 1, self.n_ctx)
+            t0 = time.perf_counter()
+            common = min(self._cached_prefix(tokens), len(tokens) - 1)  # at least one token evaluated: fresh logits
+            if common > 0 and llm._ctx.kv_cache_seq_rm(-1, common, -1):
+                llm.n_tokens = common
+            else:
+                llm.reset()
+                common = 0
+            llm.eval(tokens[common:])
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),)).astype(np.float64)
+            if self._yes_no is None:
+                ids = lambda words: sorted({t for w in words for t in llm.tokenize(w.encode(), add_bos=False, special=False)[:1]})
+                self._yes_no = (ids(["yes", "Yes", " yes", " Yes", "YES"]), ids(["no", "No", " no", " No", "NO"]))
+            yes, no = self._yes_no
+            top = logits.max()
+            py = float(np.exp(logits[yes] - top).sum())
+            pn = float(np.exp(logits[no] - top).sum())
+            ms = (time.perf_counter() - t0) * 1000
+            self.last = GenStats(prompt_tokens=len(tokens), completion_tokens=1, first_token_ms=ms, total_ms=ms,
+                                 cached_tokens=common)
+            return py / (py + pn) if py + pn > 0 else None
+
 
 class OpenAIServer(ChatModel):
     """Generation on an OpenAI-compatible server (`/v1/chat/completions`, streaming SSE)."""
@@ -204,7 +265,8 @@ class OpenAIServer(ChatModel):
         self.seed = seed
         self.n_ctx = n_ctx
 
-    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None,
+               grammar: str | None = None) -> Iterator[str]:
         import httpx
 
         self.cancel_event.clear()
@@ -258,17 +320,26 @@ class ScriptedModel(ChatModel):
     """A fake chat model for tests: replies are given in order (a string, or a function of the
     messages); the last one repeats. Every call is kept in `history`."""
 
-    def __init__(self, replies: list[Reply] | None = None, name: str = "scripted", delay: float = 0.0):
+    def __init__(self, replies: list[Reply] | None = None, name: str = "scripted", delay: float = 0.0,
+                 judge: float | Callable[[list[dict]], float | None] | None = None):
         super().__init__()
+        self.judge = judge
+        self.judged: list[list[dict]] = []
         self.replies: list[Reply] = list(replies or ["The articles do not say."])
         self.history: list[list[dict]] = []
         self.name = name
         self.delay = delay
 
+    def yes_probability(self, messages: list[dict]) -> float | None:
+        """The scripted judge: `judge` is a probability, a function of the messages, or None (no judge)."""
+        self.judged.append(messages)
+        return self.judge(messages) if callable(self.judge) else self.judge
+
     def enqueue(self, *replies: Reply) -> None:
         self.replies.extend(replies)
 
-    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None,
+               grammar: str | None = None) -> Iterator[str]:
         self.cancel_event.clear()
         self.history.append(messages)
         reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]

@@ -1,280 +1,98 @@
-"""Grounded answers: retrieve → pack → prompt → stream → check every sentence → Answer.
+"""Grounded answers, evidence first: retrieve → choose evidence sentences → the model names the
+sentences it uses and answers from them → check words and meaning → Answer.
 
 One code path for `ask`, `eval` and the TUI. The model never sees article text as instructions
-(bot.core.safety), and nothing it writes reaches the reader unless the cited passage supports it
-(bot.core.citations); otherwise the answer is a plain refusal with the closest passages.
+(bot.core.safety). Nothing it writes reaches the reader unless
+1. every name, number, date and quote in it is in the evidence it rests on (bot.core.citations),
+2. it holds the kind of thing the question asks for and is not the question restated
+   (bot.core.checking), and
+3. the model itself, asked as a yes/no judge, says the evidence states this answer to this
+   question (a probability from the next token, with a threshold: `judge_threshold`).
+Before refusing it repairs: an unsupported detail is cut; a model that declines although
+retrieval is confident is asked once more with the best passage alone; when the model's words
+fail, an evidence sentence that answers the question's type and passes the judge is quoted.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from typing import Callable
 
+from bot.core import checking, evidence, prompts
 from bot.core import citations as cit
-from bot.core import prompts, safety
+from bot.core.grounding import add_citation, compose, meta_text, off_topic, prepare, without_one_phrase
 from bot.core.session import Session
-from bot.core.types import Answer, Citation, Passage, Sentence
+from bot.core.types import Answer, Citation, Sentence
 
 REFUSAL_TEXT = "The articles don't say."
 
-
-@dataclass
-class Prepared:
-    """A passage as the model sees it (numbered, instructions blanked) and as the checker sees it."""
-
-    passage: Passage
-    checked: str  # passage text with planted instructions blanked (same length as passage.text)
-    prompt_text: str
-    removed: int = 0
-
-
-def prepare(passages: list[Passage]) -> list[Prepared]:
-    out = []
-    for p in passages:
-        blanked, removed = safety.blank_planted(p.text)
-        out.append(Prepared(p, blanked, safety.for_prompt(blanked, removed), removed))
-    return out
+# The output format, enforced with a llama.cpp grammar so a small model cannot drift from it.
+GRAMMAR = r'''
+root ::= "Evidence: " ( "none" | nums "\nAnswer: " line )
+nums ::= num ( ", " num ){0,5}
+num ::= [1-9] | [1-9] [0-9]
+line ::= [^\n\[]+ ( "[" [0-9] [0-9]? "]" [^\n\[]* )*
+'''
+_EVIDENCE = re.compile(r"^\s*evidence\s*:\s*([^\n]*)", re.I)
+_ANSWER = re.compile(r"\banswer\s*:\s*", re.I)
 
 
-def render_passage(template: prompts.Template, n: int, prep: Prepared, text: str | None = None) -> str:
-    p = prep.passage
-    meta = f" ({p.date})" if p.date else ""
-    return template.render(n=str(n), title=p.title, meta=meta, text=text if text is not None else prep.prompt_text)
+def parse_output(raw: str) -> tuple[list[int], str, bool]:
+    """(evidence numbers, answer text, declined) from "Evidence: 2, 5\\nAnswer: ...". Output
+    without the header (a model server without grammars) is read as a plain answer with [n] markers."""
+    m = _EVIDENCE.match(raw)
+    if not m:
+        text = raw.strip()
+        return [], text, (not text) or cit.is_refusal(text)
+    picks = [int(x) for x in re.findall(r"\d+", m.group(1))]
+    a = _ANSWER.search(raw, m.end())
+    text = raw[a.end():].strip() if a else ""
+    declined = (not picks and "none" in m.group(1).lower()) or not text or cit.is_refusal(text)
+    return picks, text, declined
 
 
-def pack(prepared: list[Prepared], budget: int, count_tokens: Callable[[str], int],
-         template: prompts.Template) -> tuple[list[Prepared], list[str]]:
-    """Passages in rank order until the token budget is spent; the first one is trimmed to fit
-    rather than dropped. Returns the packed passages and their rendered blocks."""
-    packed: list[Prepared] = []
-    blocks: list[str] = []
-    used = 0
-    for prep in prepared:
-        block = render_passage(template, len(packed) + 1, prep)
-        cost = count_tokens(block) + 1
-        if used + cost > budget:
-            if packed:
-                continue  # a shorter passage further down may still fit
-            words = prep.prompt_text.split()
-            keep = max(16, int(len(words) * budget / max(cost, 1)) - 8)
-            block = render_passage(template, 1, prep, " ".join(words[:keep]) + " …")
-            cost = count_tokens(block) + 1
-        packed.append(prep)
-        blocks.append(block)
-        used += cost
-        if used >= budget:
-            break
-    return packed, blocks
+def judge_messages(prompts_dir, question: str, answer: str, sentences: str) -> list[dict]:
+    """The yes/no question to the judge. It shares the answer prompt's system message, so the
+    model's KV cache keeps that prefix from one call to the next."""
+    user = prompts.load(prompts_dir, "judge.user").render(sentences=sentences, question=question, answer=answer)
+    return [{"role": "system", "content": prompts.load(prompts_dir, "answer.system").render()},
+            {"role": "user", "content": user}]
 
 
-def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupported: bool = False,
-                 article_text: Callable[[str], str | None] | None = None,
-                 ) -> tuple[list[Sentence], list[Citation], bool, str]:
-    """Split the model's text into sentences, check each against its cited passage (or find the
-    retrieved passage that supports it), renumber citations 1..m in order of appearance.
-    Returns (sentences, citations, refused, refusal_reason)."""
-    sentences: list[Sentence] = []
-    citations: list[Citation] = []
-    by_chunk: dict[str, int] = {}
-    claims = 0
-    declined = False
-    bare: list[int] = []  # passages cited by a marker that came with no words
-    for piece in cit.split_sentences(raw):
-        text, cited = cit.parse_markers(piece)
-        if not text or not any(ch.isalnum() for ch in text):
-            bare.extend(cited)
-            continue
-        if cit.is_refusal(text):
-            declined = True
-            continue
-        claims += 1
-        choice = _attribute(text, cited, question, packed)
-        if choice is None:
-            for shorter in _without_one_phrase(text):
-                choice = _attribute(shorter, cited, question, packed)
-                if choice is not None:
-                    text = shorter  # an unsupported detail was cut; what is left is checked
-                    break
-        reason = "no cited passage supports it"
-        if choice is not None:
-            missing = _off_topic(question, choice[0], article_text)
-            if missing:
-                choice, reason = None, f"its passage's article never mentions {', '.join(missing)}"
-        if choice is None:
-            if keep_unsupported:
-                ns = [add_citation(packed[c - 1], None, by_chunk, citations) for c in cited if 1 <= c <= len(packed)]
-                sentences.append(Sentence(text, ns, False, reason))
-            continue
-        prep, support = choice
-        n = add_citation(prep, support, by_chunk, citations)
-        sentences.append(Sentence(text, [n], True))
-    supported = [s for s in sentences if s.supported]
-    if not supported and bare and not claims and not declined:
-        found = _quote_for(question, [packed[n - 1] for n in bare if 1 <= n <= len(packed)], article_text)
-        if found:
-            prep, text, support = found
-            return [Sentence(text, [add_citation(prep, support, by_chunk, citations)], True)], citations, False, ""
-    if not supported:
-        if declined and not claims:
-            return [], [], True, "the model found no answer in the passages"
-        return (sentences if keep_unsupported else []), (citations if keep_unsupported else []), True, \
-            "no sentence of the answer is supported by the passages"
-    return sentences, citations, False, ""
+class _AnswerStream:
+    """Passes on only what follows "Answer:" (the reader need not see the evidence numbers)."""
 
+    def __init__(self, sink: Callable[[str], None] | None):
+        self.sink = sink
+        self.buf = ""
+        self.open = False
 
-def _quote_for(question: str, preps: list[Prepared], article_text) -> tuple[Prepared, str, cit.Support] | None:
-    """When the model points at a passage ("[3]") but writes nothing, answer with that passage's
-    sentence that best matches the question, quoted verbatim (so it is checked by construction)."""
-    q = cit.content_tokens(question) - _QUESTION_WORDS
-    if len(q) < 2:
-        return None
-    best = None
-    for prep in preps:
-        for a, b in cit.passage_sentences(prep.checked):
-            seg = prep.checked[a:b].strip()
-            overlap = len(cit.content_tokens(seg) & q)
-            if overlap >= max(2, 0.6 * len(q)) and _has_answer_type(question, seg) and (best is None or overlap > best[0]):
-                best = (overlap, prep, seg)
-    if best is None:
-        return None
-    _, prep, seg = best
-    support = cit.check(seg, prep.checked, question, _meta_text(prep.passage))
-    if not support.ok or _off_topic(question, prep, article_text):
-        return None
-    return prep, seg, support
-
-
-_QUESTION_WORDS = frozenset({"many", "much", "name", "happen", "happened", "kind", "type"})
-
-
-def _has_answer_type(question: str, sentence: str) -> bool:
-    """A quoted sentence can only stand in for an answer if it holds the kind of thing asked for:
-    a number for how many/much/old, a name for who, a number or date for when."""
-    q = question.lower()
-    new_numbers = cit.numbers(sentence) - cit.numbers(question)
-    if re.search(r"\bhow (many|much|old|long|far|big)\b|\bwhat (number|percentage|total)\b", q):
-        return bool(new_numbers)
-    if re.search(r"\bwhen\b|\bwhat (year|date|day|time)\b", q):
-        return bool(new_numbers) or bool(re.search(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", sentence.lower()))
-    if re.search(r"\bwho(m|se)?\b", q):
-        return bool(cit.names(sentence) - cit.names(question) - cit.content_tokens(question))
-    return True
-
-
-_PHRASES = (
-    re.compile(r",\s+[^,]{2,80},\s*"),  # an aside between commas
-    re.compile(r"\s+\((?:[^()]{1,80})\)"),  # a parenthesis
-    re.compile(r"\s*\b(?:from|in|according to|see|per)\s+(?:the\s+)?(?:passage|article|text|source)s?\b\s*", re.I),  # meta-talk
-    re.compile(r"\s+(?:from|of|at|in|with|for|by)\s+(?:the\s+)?[A-Z][\w'’.&-]*"
-               r"(?:\s+(?:(?:of|and|for|the|on)\s+)*[A-Z][\w'’.&-]*){0,6}(?=[\s,.;]|$)"),  # "from the Ministry of Truth"
-)
-
-
-def _without_one_phrase(text: str) -> list[str]:
-    """The sentence with one unsupported-looking detail removed (an aside, a parenthesis, or a
-    prepositional phrase of names): small models like to add such details. Text is only ever
-    removed, never added, and the remainder must pass the check on its own."""
-    out = []
-    for pattern in _PHRASES:
-        for m in pattern.finditer(text):
-            cut = (text[:m.start()] + " " + text[m.end():]).strip()
-            cut = re.sub(r"\s+([.,;!?])", r"\1", " ".join(cut.split()))
-            if len(cut.split()) >= 2 and cut not in out:
-                out.append(cut)
-    return out[:8]
-
-
-def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared]):
-    """The cited passage that supports the sentence, else the best supporting retrieved one."""
-    best = None
-    for n in cited:
-        if 1 <= n <= len(packed):
-            prep = packed[n - 1]
-            s = cit.check(text, prep.checked, question, _meta_text(prep.passage))
-            if s.ok and (best is None or s.score > best[1].score):
-                best = (prep, s)
-    if best:
-        return best
-    already = {id(packed[n - 1]) for n in cited if 1 <= n <= len(packed)}
-    for prep in packed:
-        if id(prep) in already:
-            continue
-        s = cit.check(text, prep.checked, question, _meta_text(prep.passage))
-        if s.ok and (best is None or s.score > best[1].score):
-            best = (prep, s)
-    return best
-
-
-def _off_topic(question: str, prep: Prepared, article_text) -> list[str]:
-    """Names of the question missing from the supporting article (at most one may be missing when
-    the question names four or more)."""
-    text = None
-    if article_text is not None:
-        try:
-            text = article_text(prep.passage.article_id)
-        except Exception:
-            text = None
-    missing = cit.missing_entities(question, " ".join(x for x in (text or prep.checked, _meta_text(prep.passage)) if x))
-    if len(missing) == 1 and len(cit.names(question)) >= 4:
-        return []
-    return missing
-
-
-def _meta_text(p: Passage) -> str:
-    """What the prompt shows about a passage besides its text: naming its outlet is no invention."""
-    return " ".join(x for x in (p.title, p.outlet) if x)
-
-
-def add_citation(prep: Prepared, support, by_chunk: dict[str, int], citations: list[Citation]) -> int:
-    """The number of the citation for `prep`, adding it (with its quoted span) if it is new."""
-    p = prep.passage
-    if p.chunk_id in by_chunk:
-        n = by_chunk[p.chunk_id]
-        if support is not None and citations[n - 1].quote == p.text:
-            _set_quote(citations[n - 1], p, support)
-        return n
-    n = len(citations) + 1
-    by_chunk[p.chunk_id] = n
-    c = Citation(n=n, article_id=p.article_id, title=p.title, outlet=p.outlet, date=p.date,
-                 source_file=p.source_file, chunk_id=p.chunk_id, passage=p.text, quote=p.text,
-                 start=p.start, end=p.end, files=p.files or [p.source_file])
-    if support is not None:
-        _set_quote(c, p, support)
-    citations.append(c)
-    return n
-
-
-def _set_quote(c: Citation, p: Passage, support) -> None:
-    c.quote = p.text[support.quote_start:support.quote_end]
-    c.start = p.start + support.quote_start
-    c.end = p.start + support.quote_end
-
-
-def compose(sentences: list[Sentence]) -> str:
-    out = []
-    for s in sentences:
-        marks = "".join(f"[{n}]" for n in s.citations)
-        body = s.text.rstrip()
-        closing = ""
-        if len(body) > 1 and body[-1] in "\"”'’)" and body[-2] in ".!?":  # …minorities." -> …minorities" [2].
-            body, closing = body[:-1], body[-1]
-        end = body[-1] if body and body[-1] in ".!?" else "."
-        body = (body[:-1] if body and body[-1] in ".!?" else body) + closing
-        flag = "" if s.supported else " (unsupported)"
-        out.append(f"{body} {marks}{end}{flag}".replace("  ", " ") if marks else f"{body}{end}{flag}")
-    return " ".join(out)
+    def __call__(self, piece: str) -> None:
+        if self.sink is None:
+            return
+        if self.open:
+            self.sink(piece)
+            return
+        self.buf += piece
+        m = _ANSWER.search(self.buf)
+        if m:
+            self.open = True
+            if self.buf[m.end():]:
+                self.sink(self.buf[m.end():])
+        elif "\n" not in self.buf and len(self.buf) > 40 and not _EVIDENCE.match(self.buf):
+            self.open = True  # no format at all: stream as it comes
+            self.sink(self.buf)
 
 
 class Answerer(Session):
     """Answers questions from an index with a chat model. Cheap to build; the index, embedder and
     model are opened on first use and reused for every later question."""
 
-    def messages(self, question: str, blocks: list[str]) -> list[dict]:
+    def messages(self, question: str, sentences: str) -> list[dict]:
         pdir = self.settings.prompts_dir
         system = prompts.load(pdir, "answer.system").render()
-        user = prompts.load(pdir, "answer.user").render(passages="\n\n".join(blocks), question=question.strip())
+        user = prompts.load(pdir, "answer.user").render(sentences=sentences, question=question.strip())
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
     def ask(self, question: str, *, k: int | None = None, source: str | None = None, since: str | None = None,
@@ -291,37 +109,184 @@ class Answerer(Session):
         model = self.model
         answer = Answer(question=question, answer=REFUSAL_TEXT, refused=True, retrieved=passages, model=model.name)
         answer.timings = {"retrieve_ms": round(retrieve_ms, 1)}
+        answer.stages = {"model": "none", "repair": None, "rejected": [], "judge_calls": 0}
         if not passages:
             answer.refusal_reason = "no passage matches the question"
             return self._finish(answer, t0, save)
-        template = prompts.load(self.settings.prompts_dir, "passage")
-        packed, blocks = pack(prepare(passages), self.settings.prompt_budget, model.count_tokens, template)
-        messages = self.messages(question, blocks)
-        raw_parts: list[str] = []
+        pool = evidence.candidates(prepare(passages))
+        evidence.score(question, pool, embed=self._embed)
+        chosen = evidence.select(pool, self.settings.prompt_budget, model.count_tokens)
+        answer.packed = list({id(s.prep): s.prep.passage for s in chosen}.values())
+        answer.stages["evidence_sentences"] = len(chosen)
+
+        raw, cancelled = self._generate(answer, question, chosen, on_token, t0)
+        if cancelled:
+            answer.stages["model"] = "cancelled"
+            answer.refusal_reason = "cancelled"
+            return self._finish(answer, t0, save=False)
+        picks, text, declined = parse_output(raw)
+        answer.stages["model"] = "declined" if declined else "answered"
+        result = None if declined else self._check(answer, question, text, picks, chosen)
+        if result is None and declined and _confident(question, pool):
+            retry = evidence.best_passage_sentences(pool)
+            raw2, cancelled = self._generate(answer, question, retry, None, t0, extra=True)
+            if cancelled:
+                answer.refusal_reason = "cancelled"
+                return self._finish(answer, t0, save=False)
+            picks2, text2, declined2 = parse_output(raw2)
+            answer.raw += "\n--- retry with the best passage alone ---\n" + raw2
+            if not declined2:
+                result = self._check(answer, question, text2, picks2, retry)
+                if result is not None:
+                    answer.stages["repair"] = "retry_best_passage"
+        if result is None:
+            result = self._quote_evidence(answer, question, [chosen[n - 1] for n in picks if 0 < n <= len(chosen)], chosen)
+            if result is not None:
+                answer.stages["repair"] = "quoted_evidence"
+        if result is None:
+            answer.refusal_reason = ("the model found no answer in the passages" if declined
+                                     else "no sentence of the answer passed the checks: " + "; ".join(answer.stages["rejected"][:3]))
+            if keep_unsupported and text and not declined:
+                answer.sentences = [Sentence(text, [], False, answer.refusal_reason)]
+                answer.answer = compose(answer.sentences)
+            return self._finish(answer, t0, save)
+        answer.sentences, answer.citations = result
+        answer.refused = False
+        answer.answer = compose(answer.sentences)
+        return self._finish(answer, t0, save)
+
+    # -- the model --------------------------------------------------------------------------
+    def _generate(self, answer: Answer, question: str, chosen: list, on_token, t0: float,
+                  extra: bool = False) -> tuple[str, bool]:
+        model = self.model
+        messages = self.messages(question, evidence.render(chosen))
+        parts: list[str] = []
         first: float | None = None
+        sink = _AnswerStream(on_token)
         with self._lock:
-            for piece in model.stream(messages, max_tokens=self.settings.max_tokens, stop=["\n\nQuestion:", "</passages>"]):
+            for piece in model.stream(messages, max_tokens=self.settings.max_tokens, stop=["\n\n"],
+                                      grammar=GRAMMAR):
                 if first is None:
                     first = (time.perf_counter() - t0) * 1000
-                raw_parts.append(piece)
-                if on_token:
-                    on_token(piece)
+                parts.append(piece)
+                sink(piece)
             cancelled = model.cancel_event.is_set()
         stats = model.last
-        answer.raw = "".join(raw_parts).strip()
+        if extra:
+            answer.timings["retry_prompt_tokens"] = stats.prompt_tokens
+            answer.completion_tokens += stats.completion_tokens
+            return "".join(parts).strip(), cancelled
+        answer.raw = "".join(parts).strip()
         answer.prompt_tokens = stats.prompt_tokens
         answer.completion_tokens = stats.completion_tokens
         answer.timings["first_token_ms"] = round(first if first is not None else (time.perf_counter() - t0) * 1000, 1)
         answer.timings["cached_prompt_tokens"] = stats.cached_tokens
-        if cancelled:
-            answer.refusal_reason = "cancelled"
-            return self._finish(answer, t0, save=False)
-        sentences, citations, refused, reason = check_answer(answer.raw, question, packed, keep_unsupported,
-                                                             article_text=self._article_text)
-        answer.sentences, answer.citations, answer.refused, answer.refusal_reason = sentences, citations, refused, reason
-        if not refused or (keep_unsupported and sentences):
-            answer.answer = compose(sentences)
-        return self._finish(answer, t0, save)
+        return answer.raw, cancelled
+
+    def _judge(self, answer: Answer, question: str, text: str, evs: list) -> float | None:
+        """P(yes) that the evidence states `text` as the answer to `question` (None: no judge)."""
+        if self.settings.judge_threshold <= 0:
+            return None
+        messages = judge_messages(self.settings.prompts_dir, question, text, evidence.render(_renumbered(evs)))
+        t = time.perf_counter()
+        with self._lock:
+            p = self.model.yes_probability(messages)
+        answer.stages["judge_calls"] = answer.stages.get("judge_calls", 0) + 1
+        answer.timings["judge_ms"] = round(answer.timings.get("judge_ms", 0.0) + (time.perf_counter() - t) * 1000, 1)
+        answer.timings["judge_prompt_tokens"] = answer.timings.get("judge_prompt_tokens", 0) + self.model.last.prompt_tokens
+        return p
+
+    def _embed(self, texts: list[str]):
+        embedder = getattr(self.index, "embedder", None)
+        return embedder.embed(texts) if embedder is not None else None
+
+    # -- checks -----------------------------------------------------------------------------
+    def _check(self, answer: Answer, question: str, text: str, picks: list[int], chosen: list):
+        """Sentences and citations when the answer passes every check, else None (reasons are
+        added to answer.stages["rejected"])."""
+        rejected = answer.stages["rejected"]
+        picked = [chosen[n - 1] for n in picks if 0 < n <= len(chosen)]
+        out: list[tuple[str, list]] = []
+        for piece in cit.split_sentences(text):
+            clean, markers = cit.parse_markers(piece)
+            if not clean or not any(ch.isalnum() for ch in clean) or cit.is_refusal(clean):
+                continue
+            marked = [chosen[n - 1] for n in markers if 0 < n <= len(chosen)]
+            found = self._support(question, clean, picked + [m for m in marked if m not in picked], chosen)
+            if found is None:
+                for shorter in without_one_phrase(clean):
+                    found = self._support(question, shorter, picked, chosen)
+                    if found is not None:
+                        clean = shorter  # an unsupported detail was cut; what is left is checked
+                        break
+            if found is None:
+                rejected.append(f"not in the evidence: {clean[:80]}")
+                continue
+            out.append((clean, found))
+        if not out:
+            return None
+        whole = " ".join(t for t, _ in out)
+        if not checking.adds_something(question, whole):
+            rejected.append("restates the question")
+            return None
+        if not checking.fits_type(question, whole):
+            rejected.append(f"not a {checking.expected_type(question)}")
+            return None
+        evs = list(dict.fromkeys(e for _, found in out for e in found))
+        p = self._judge(answer, question, whole, evs)
+        if p is not None and p < self.settings.judge_threshold:
+            rejected.append(f"judge: the evidence does not state it (p={p:.2f})")
+            return None
+        return self._cite(out, {"lexical": True, "type": True, **({"judge": round(p, 3)} if p is not None else {})})
+
+    def _support(self, question: str, sentence: str, first: list, chosen: list) -> list | None:
+        """The evidence sentences that support `sentence`: the ones the model named, taken together
+        (one answer may join two facts), else the best single chosen sentence."""
+        tries = [first] if first else []
+        tries += [[s] for s in sorted(chosen, key=lambda s: -s.score) if [s] != first]
+        for evs in tries:
+            text = " ".join(e.text for e in evs)
+            meta = " ".join(meta_text(e.prep.passage) for e in evs)
+            if not cit.check(sentence, text, question, meta).ok:
+                continue
+            used = _contributing(sentence, question, evs)
+            if any(off_topic(question, e.prep, self._article_text) for e in used):
+                continue
+            return used
+        return None
+
+    def _cite(self, out: list[tuple[str, list]], checks: dict) -> tuple[list[Sentence], list[Citation]]:
+        citations: list[Citation] = []
+        by_chunk: dict[str, int] = {}
+        sentences = []
+        for text, evs in out:
+            ns = []
+            for e in evs:
+                support = cit.Support(True, quote_start=e.start, quote_end=e.end)
+                ns.append(add_citation(e.prep, support, by_chunk, citations))
+            sentences.append(Sentence(text, list(dict.fromkeys(ns)), True, evidence=[e.text for e in evs], checks=dict(checks)))
+        return sentences, citations
+
+    def _quote_evidence(self, answer: Answer, question: str, picked: list, chosen: list):
+        """When the model's words fail: the evidence sentence that holds the kind of thing asked
+        for and shares most with the question, quoted verbatim, if the judge accepts it."""
+        q = cit.content_tokens(question) - _QUESTION_WORDS
+        if len(q) < 2:
+            return None
+        ranked = []
+        for e in list(dict.fromkeys(picked + chosen)):
+            overlap = len(cit.content_tokens(e.text) & q)
+            if overlap >= max(2, 0.5 * len(q)) and checking.fits_type(question, e.text) \
+                    and checking.adds_something(question, e.text) and not off_topic(question, e.prep, self._article_text):
+                ranked.append((e in picked, overlap, e.score, e))
+        ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
+        for *_, e in ranked[:2]:
+            p = self._judge(answer, question, e.text, [e])
+            if p is None or p >= self.settings.judge_threshold:
+                checks = {"lexical": True, "type": True, "quoted": True, **({"judge": round(p, 3)} if p is not None else {})}
+                return self._cite([(e.text, [e])], checks)
+            answer.stages["rejected"].append(f"judge: quoted sentence refused (p={p:.2f})")
+        return None
 
     def _article_text(self, article_id: str) -> str | None:
         getter = getattr(self.index, "article", None)
@@ -336,3 +301,32 @@ class Answerer(Session):
             except Exception:  # history is a convenience; never lose an answer over it
                 pass
         return answer
+
+
+_QUESTION_WORDS = frozenset({"many", "much", "name", "happen", "happened", "kind", "type"})
+
+
+def _contributing(sentence: str, question: str, evs: list) -> list:
+    """The evidence sentences that give the answer sentence something of its own (a number, a name
+    or a content word the question does not have); at least the best one."""
+    q = cit.content_tokens(question) | cit.names(question)
+    own = (cit.content_tokens(sentence) | cit.numbers(sentence) | cit.names(sentence)) - q
+    scored = [(len(own & (cit.content_tokens(e.text) | cit.numbers(e.text) | {cit.stem(w) for w in cit.words(e.text)})), e)
+              for e in evs]
+    used = [e for n, e in scored if n > 0]
+    return used or [max(scored, key=lambda x: x[0])[1]]
+
+
+def _confident(question: str, pool: list) -> bool:
+    """Retrieval is confident when one sentence holds most of the question's words."""
+    q = cit.content_tokens(question) - _QUESTION_WORDS
+    if len(q) < 2 or not pool:
+        return False
+    return max(len(cit.content_tokens(s.text) & q) for s in pool) >= 0.6 * len(q)
+
+
+def _renumbered(evs: list) -> list:
+    out = [evidence.EvSentence(e.prep, e.start, e.end, e.text, e.rank, e.order, e.score) for e in evs]
+    for i, e in enumerate(out, 1):
+        e.n = i
+    return out

@@ -4,7 +4,7 @@ select articles (retrieval for a topic, newest N without one; near-duplicates co
 → group them by event (greedy cosine clustering of article vectors)
 → key sentences per article (extractive: centrality to its event + position in the article)
 → a compact prompt of numbered key passages (bounded budget, whatever the number of articles)
-→ the model writes 4–7 sentences, each checked by `answering.check_answer` (the same checker as
+→ the model writes 4–7 sentences, each checked by `grounding.check_answer` (the same checker as
   `ask`); unsupported ones are dropped; too few → filled up with extractive key sentences
 → differences between outlets (lists of names, numbers), found deterministically in the
   article text and stated in one attributed sentence whose clauses are checked too.
@@ -25,7 +25,7 @@ import numpy as np
 
 from bot.core import citations as cit
 from bot.core import prompts
-from bot.core.answering import Prepared, add_citation, check_answer, compose, prepare
+from bot.core.grounding import Prepared, add_citation, check_answer, compose, prepare
 from bot.core.session import Session
 from bot.core.chunking import split_sentences
 from bot.core.types import Citation, Passage, Sentence

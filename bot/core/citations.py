@@ -41,7 +41,8 @@ _MARKER = re.compile(r"\[\s*(?:(?:passages?|source|sources)\s*)?(\d+(?:\s*(?:,|;
 _NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{3,})[\"“”]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
-_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Sen|Rep|Prof|Inc|Ltd|Co|No|Lt|Col|Capt|Gov|Mt|vs|etc)|\b[A-Z]|\b(?:[A-Z]\.){1,3}[A-Z])\.$")
+_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Sen|Rep|Prof|Inc|Ltd|Co|No|Lt|Col|Capt|Gov|Mt|vs|etc|"
+                     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|approx|est)|\b[A-Z]|\b(?:[A-Z]\.){1,3}[A-Z])\.$")
 
 REFUSAL = re.compile(
     r"not\s+in\s+(?:the\s+)?articles|"
@@ -70,15 +71,59 @@ def _norm_acronyms(text: str) -> str:
     return re.sub(r"\b((?:[A-Za-z]\.){2,})", lambda m: m.group(1).replace(".", ""), text)
 
 
+_MONTHS = {"jan": "January", "feb": "February", "mar": "March", "apr": "April", "jun": "June", "jul": "July",
+           "aug": "August", "sep": "September", "sept": "September", "oct": "October", "nov": "November",
+           "dec": "December"}
+_MONTH_ABBR = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?", re.I)
+_PERCENT = re.compile(r"(\d)\s*(?:per\s*cent|percent|pc)\b|(\d)\s+%", re.I)
+
+
+def surface(text: str) -> str:
+    """One spelling for things papers write several ways, so comparisons see through them:
+    "25 per cent" / "25 percent" -> "25%", "Sept." / "Sep" -> "September", "U.S." -> "US"."""
+    text = _PERCENT.sub(lambda m: (m.group(1) or m.group(2)) + "%", text)
+    text = _MONTH_ABBR.sub(lambda m: _MONTHS[m.group(1).lower()] if m.group(0)[0].isupper() else m.group(0), text)
+    return _norm_acronyms(text)
+
+
 def words(text: str) -> list[str]:
-    return _WORD.findall(_norm_acronyms(text))
+    return _WORD.findall(surface(text))
+
+
+_SCALE = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALED = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(thousand|million|billion|m|bn)\b", re.I)  # "1.5 million" = 1500000
+
+
+def _word_number(w: str) -> int | None:
+    """"seven" -> 7, "twenty-two" -> 22."""
+    w = w.lower()
+    if w in NUMBER_WORDS:
+        return NUMBER_WORDS[w]
+    parts = w.split("-")
+    if len(parts) == 2 and parts[0] in NUMBER_WORDS and parts[1] in NUMBER_WORDS:
+        tens, unit = NUMBER_WORDS[parts[0]], NUMBER_WORDS[parts[1]]
+        if tens % 10 == 0 and 20 <= tens <= 90 and 1 <= unit <= 9:
+            return tens + unit
+    return None
 
 
 def numbers(text: str) -> set[str]:
-    found = {n.replace(",", "").rstrip(".") for n in _NUM.findall(text)}
+    """Every number in the text as digits: "1,121" -> 1121, "eight" -> 8, "1.5 million" -> 1.5 and
+    1500000 (either spelling matches the other)."""
+    found: set[str] = set()
+
+    def scaled(m: re.Match) -> str:
+        unit = m.group(2).lower()
+        value = float(m.group(1)) * (_SCALE.get(unit) or (1_000_000 if unit == "m" else 1_000_000_000))
+        found.add(str(int(value)) if value == int(value) else str(value))
+        return " "
+
+    text = _SCALED.sub(scaled, text.replace(",", "") if re.search(r"\d,\d{3}", text) else text)
+    found |= {n.replace(",", "").rstrip(".") for n in _NUM.findall(text)}
     for w in words(text):
-        if w.lower() in NUMBER_WORDS:
-            found.add(str(NUMBER_WORDS[w.lower()]))
+        v = _word_number(w)
+        if v is not None:
+            found.add(str(v))
     return {f for f in found if f}
 
 
@@ -111,7 +156,7 @@ def quotes(sentence: str) -> list[str]:
 
 def _squash(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(_norm_acronyms(text).lower().split())
+    return " ".join(surface(text).lower().split())
 
 
 def parse_markers(sentence: str) -> tuple[str, list[int]]:
@@ -197,9 +242,10 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
     for n in sorted(numbers(sentence)):
         if n not in p_numbers:
             missing.append(n)
-    for nm in sorted(names(sentence)):
-        if nm not in c_tokens:
-            missing.append(nm)
+    lacking = [nm for nm in sorted(names(sentence)) if nm not in c_tokens]
+    if lacking:
+        same = acronym_equivalents(sentence, context, c_tokens)
+        missing.extend(nm for nm in lacking if nm not in same)
     for q in quotes(sentence):
         if _squash(q) not in p_squash:
             missing.append(f'"{q}"')
@@ -273,6 +319,45 @@ def _best_span(sentence: str, passage: str) -> tuple[int, int, float]:
     return a, b, score
 
 
+_JOINERS = frozenset({"of", "and", "for", "the", "on", "de"})
+
+
+def _initial_runs(text: str) -> dict[str, set[str]]:
+    """Runs of two or more capitalised words and their initials: "Australian Bureau of
+    Statistics" -> {"abs": {australian, bureau, statistic}}."""
+    runs: dict[str, set[str]] = {}
+    run: list[str] = []
+    for w in words(text) + ["."]:
+        if w[0].isupper() and w.lower() not in ("the",):
+            run.append(w)
+            continue
+        if w.lower() in _JOINERS and run:
+            run.append(w)
+            continue
+        while run and run[-1].lower() in _JOINERS:
+            run.pop()
+        caps = [x for x in run if x[0].isupper()]
+        if len(caps) >= 2:
+            runs.setdefault("".join(x[0] for x in caps).lower(), set()).update(stem(x) for x in caps)
+        run = []
+    return runs
+
+
+def acronym_equivalents(sentence: str, context: str, context_tokens: set[str] | None = None) -> set[str]:
+    """Name stems of `sentence` that `context` states the other way round: "US" where the context
+    says "United States", or "United States" where it says "US"."""
+    ctoks = context_tokens if context_tokens is not None else {stem(w) for w in words(context)}
+    ok: set[str] = set()
+    ctx_runs = _initial_runs(context)
+    for w in words(sentence):
+        if 2 <= len(w) <= 6 and w.isupper() and w.lower() in ctx_runs:
+            ok.add(stem(w))
+    for acr, stems in _initial_runs(sentence).items():
+        if acr in ctoks and 2 <= len(acr) <= 6:
+            ok |= stems
+    return ok
+
+
 def missing_entities(question: str, text: str) -> list[str]:
     """Names in the question (Japan, Whyalla Airlines, ...) that `text` never mentions. A passage
     that supports a sentence but is about another country or company does not answer the
@@ -282,4 +367,8 @@ def missing_entities(question: str, text: str) -> list[str]:
         return []
     have = {stem(w) for w in words(text)}
     prefixes = {h[:4] for h in have if len(h) >= 4}
-    return sorted(n for n in wanted if n not in have and not (len(n) >= 4 and n[:4] in prefixes))
+    lacking = [n for n in wanted if n not in have and not (len(n) >= 4 and n[:4] in prefixes)]
+    if lacking:
+        same = acronym_equivalents(question, text, have)
+        lacking = [n for n in lacking if n not in same]
+    return sorted(lacking)

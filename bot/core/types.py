@@ -65,9 +65,18 @@ class Sentence:
     citations: list[int]
     supported: bool
     reason: str = ""  # why a sentence was judged unsupported (empty when supported)
+    evidence: list[str] = field(default_factory=list)  # the evidence sentences it rests on, verbatim
+    checks: dict[str, Any] = field(default_factory=dict)  # e.g. {"lexical": True, "type": True, "judge": 0.93}
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "citations": self.citations, "supported": self.supported}
+        d: dict[str, Any] = {"text": self.text, "citations": self.citations, "supported": self.supported}
+        if self.evidence:
+            d["evidence"] = self.evidence
+        if self.checks:
+            d["checks"] = self.checks
+        if self.reason:
+            d["reason"] = self.reason
+        return d
 
 
 @dataclass
@@ -103,6 +112,10 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     raw: str = ""  # what the model wrote, before checking
     refusal_reason: str = ""
+    packed: list[Passage] = field(default_factory=list)  # passages whose sentences went into the prompt
+    # how the answer was reached: {"model": answered|declined|cancelled|none, "repair": None|name,
+    # "rejected": [why the checks dropped sentences], "evidence_sentences": n, "judge_calls": n}
+    stages: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cited_files(self) -> list[str]:
@@ -131,13 +144,18 @@ class Answer:
             "timings": self.timings,
             "raw": self.raw,
             "refusal_reason": self.refusal_reason,
+            "packed": [{"chunk_id": p.chunk_id, "article_id": p.article_id, "source_file": p.source_file,
+                        "files": p.files or [p.source_file]} for p in self.packed],
+            "stages": self.stages,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Answer":
         return cls(
             question=d["question"], answer=d["answer"], refused=d["refused"],
-            sentences=[Sentence(s["text"], list(s["citations"]), s["supported"]) for s in d.get("sentences", [])],
+            sentences=[Sentence(s["text"], list(s["citations"]), s["supported"], s.get("reason", ""),
+                                list(s.get("evidence") or []), dict(s.get("checks") or {}))
+                       for s in d.get("sentences", [])],
             citations=[Citation(**c) for c in d.get("citations", [])],
             retrieved=[Passage(chunk_id=r["chunk_id"], article_id=r["article_id"], text="", start=0, end=0, position=0,
                                title="", outlet=None, date=None, source_file=r["source_file"], score=r["score"],
@@ -146,4 +164,8 @@ class Answer:
             model=d.get("model", ""), prompt_tokens=d.get("prompt_tokens", 0),
             completion_tokens=d.get("completion_tokens", 0), timings=d.get("timings", {}),
             raw=d.get("raw", ""), refusal_reason=d.get("refusal_reason", ""),
+            packed=[Passage(chunk_id=r["chunk_id"], article_id=r["article_id"], text="", start=0, end=0, position=0,
+                            title="", outlet=None, date=None, source_file=r["source_file"], files=r.get("files", []))
+                    for r in d.get("packed", [])],
+            stages=dict(d.get("stages") or {}),
         )

@@ -1,0 +1,83 @@
+"""Checks of meaning, on top of the lexical check in `citations`: does the evidence state *this*
+answer to *this* question?
+
+- `expected_type(question)`: what kind of thing the question asks for (a number, a date, a
+  person's name, a place's name), from its wording alone.
+- `fits_type(question, answer)`: the answer holds such a thing, and one the question did not
+  already contain ("Who…?" answered with "12 workers" does not fit).
+- `adds_something(question, answer)`: the answer is not the question restated.
+The judge (a yes/no question to the chat model, scored by `ChatModel.yes_probability` from the
+next token's probabilities, prompt `prompts/judge.user.txt`) is run by `answering`: it needs the model.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core import citations as cit
+
+_NUMBER_Q = re.compile(
+    r"\bhow (?:many|much|old|long|far|big|large|tall|high|fast|heavy|deep)\b|\bby how much\b|"
+    r"\bwhat (?:was |is |were |are )?(?:the )?(?:number|percentage|proportion|rate|total|figure|amount|age|price|"
+    r"cost|score|margin|vote|toll|death toll|tally|sum|value|size)\b|\bto what (?:level|rate|figure)\b", re.I)
+_DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time|week)\b|\bon what date\b", re.I)
+_PERSON_Q = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|[,;]\s*(?:and\s+)?who\b", re.I)
+_PLACE_Q = re.compile(r"^\s*where\b|\b(?:in|at|to|from) (?:which|what) (?:city|town|country|suburb|state|region|"
+                      r"village|venue|street|area|place|port|province|island|hospital|prison|river|airport)\b", re.I)
+_WHY_Q = re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b", re.I)
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
+                   r"\b(?:yesterday|today|tomorrow|tonight|last (?:week|month|year|night)|next (?:week|month|year))\b|"
+                   r"\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:christmas|new year|easter|boxing day)\b", re.I)
+
+
+def expected_type(question: str) -> str | None:
+    """'number' | 'date' | 'person' | 'place' | 'reason' | None (anything may answer)."""
+    q = " ".join(question.split())
+    # two-part questions ("Who…, and how many…?") ask for several kinds: the answer need fit only one
+    # (a relative "who" after a noun, as in "the pilot who…", does not start a second question)
+    if re.search(r"(?:,|;|\band\b|\bor\b)\s*(?:who|whom|what|which|when|where|why|how)\b", q, re.I):
+        return None
+    if _NUMBER_Q.search(q):
+        return "number"
+    if _DATE_Q.search(q):
+        return "date"
+    if _PERSON_Q.search(q):
+        return "person"
+    if _PLACE_Q.search(q):
+        return "place"
+    if _WHY_Q.search(q):
+        return "reason"
+    return None
+
+
+def new_names(question: str, answer: str) -> set[str]:
+    return cit.names(answer) - cit.names(question) - cit.content_tokens(question)
+
+
+def fits_type(question: str, answer: str) -> bool:
+    kind = expected_type(question)
+    if kind is None:
+        return True
+    new_numbers = cit.numbers(answer) - cit.numbers(question)
+    if kind == "number":
+        return bool(new_numbers)
+    if kind == "date":
+        q_dates = {m.group(0).lower() for m in _DATE.finditer(question)}
+        return bool(new_numbers) or any(m.group(0).lower() not in q_dates for m in _DATE.finditer(answer))
+    if kind in ("person", "place"):
+        return bool(new_names(question, answer))
+    if kind == "reason":
+        return len(cit.content_tokens(answer) - cit.content_tokens(question)) >= 2
+    return True
+
+
+def adds_something(question: str, answer: str) -> bool:
+    """The answer says something the question does not: a number, a name or two content words."""
+    q_tokens = cit.content_tokens(question) | cit.names(question)
+    if cit.numbers(answer) - cit.numbers(question):
+        return True
+    if new_names(question, answer):
+        return True
+    return len(cit.content_tokens(answer) - q_tokens) >= 2

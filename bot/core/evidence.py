@@ -1,0 +1,155 @@
+"""Evidence first: the sentences of the retrieved passages that may answer a question, chosen
+before the model sees anything, numbered, and rendered into a compact prompt.
+
+Why sentences and not whole passages: a 1.5B model reads ~65 prompt tokens a second and gets lost
+in long text, and the checker needs to know which sentence an answer rests on. Each retrieved
+passage is split into sentences; each sentence is ranked by reciprocal-rank fusion of three
+signals (question words it contains, weighted by rarity; embedding similarity to the question;
+the rank of its passage), and the best are taken until the token budget is spent. A chosen
+sentence that opens with a pronoun brings the sentence before it, so "He said…" keeps its subject.
+Chosen sentences are shown grouped by article, in article order, numbered [1]..[m].
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from bot.core import citations as cit
+
+_PRONOUN_START = re.compile(r"^\s*[\"“]?(?:he|she|it|they|his|her|its|their|this|these|that|those|but|however|also)\b", re.I)
+
+
+@dataclass(eq=False)  # compared and hashed by identity: one object per sentence of one passage
+class EvSentence:
+    """One sentence of one packed passage: `prep` is the answering.Prepared it comes from."""
+
+    prep: object
+    start: int  # character offsets within the passage text (prep.checked / prep.passage.text)
+    end: int
+    text: str
+    rank: int  # rank of its passage in retrieval (0 = best)
+    order: int  # position of the sentence in its passage
+    score: float = 0.0
+    n: int = 0  # its number in the prompt (1-based), once chosen
+
+    @property
+    def article_id(self) -> str:
+        return self.prep.passage.article_id
+
+
+def candidates(prepared: Sequence) -> list[EvSentence]:
+    """Every sentence of every passage (planted instructions already blanked), in rank order."""
+    out: list[EvSentence] = []
+    for rank, prep in enumerate(prepared):
+        for order, (a, b) in enumerate(cit.passage_sentences(prep.checked)):
+            text = " ".join(prep.checked[a:b].split())
+            if len(text) < 12 or not any(ch.isalpha() for ch in text):
+                continue
+            out.append(EvSentence(prep, a, b, text, rank, order))
+    return out
+
+
+def score(question: str, sents: list[EvSentence], embed: Callable[[list[str]], object] | None = None) -> None:
+    """Set each sentence's score: RRF of lexical, dense and passage-rank orders."""
+    if not sents:
+        return
+    q = cit.content_tokens(question) | cit.numbers(question)
+    toks = [cit.content_tokens(s.text) | cit.numbers(s.text) for s in sents]
+    df: dict[str, int] = {}
+    for t in toks:
+        for w in t & q:
+            df[w] = df.get(w, 0) + 1
+    n = len(sents)
+    lex = [sum(math.log(1 + n / df[w]) for w in t & q) for t in toks]
+    orders = [sorted(range(n), key=lambda i: (-lex[i], sents[i].rank, sents[i].order))]
+    if embed is not None:
+        try:
+            import numpy as np
+
+            vecs = np.asarray(embed([question] + [s.text for s in sents]), dtype=float)
+            sims = vecs[1:] @ vecs[0]
+            orders.append(sorted(range(n), key=lambda i: -float(sims[i])))
+        except Exception:  # the embedder is a help, not a requirement
+            pass
+    orders.append(sorted(range(n), key=lambda i: (sents[i].rank, sents[i].order)))
+    weights = [1.0, 1.0, 0.5][: len(orders) - 1] + [0.5]
+    for w, order in zip(weights, orders):
+        for r, i in enumerate(order):
+            sents[i].score += w / (20 + r)
+    for i, s in enumerate(sents):
+        if lex[i] == 0:
+            s.score *= 0.7  # shares no word with the question: only dense similarity speaks for it
+
+
+def select(sents: list[EvSentence], budget: int, count_tokens: Callable[[str], int], max_sentences: int = 12,
+           min_sentences: int = 3) -> list[EvSentence]:
+    """The best sentences within `budget` tokens (each with its predecessor when it opens with a
+    pronoun), numbered in reading order: grouped by article (best article first), then by position."""
+    by_pos = {(id(s.prep), s.order): s for s in sents}
+    chosen: dict[tuple[int, int], EvSentence] = {}
+    used = 0
+    for s in sorted(sents, key=lambda x: -x.score):
+        if len(chosen) >= max_sentences:
+            break
+        group = [s]
+        if _PRONOUN_START.match(s.text):
+            prev = by_pos.get((id(s.prep), s.order - 1))
+            if prev is not None:
+                group.insert(0, prev)
+        new = [g for g in group if (id(g.prep), g.order) not in chosen]
+        cost = sum(count_tokens(g.text) + 4 for g in new)
+        if used + cost > budget and len(chosen) >= min_sentences:
+            continue  # a shorter sentence further down may still fit
+        for g in new:
+            chosen[(id(g.prep), g.order)] = g
+        used += cost
+    # reading order: articles by their best sentence, sentences by position within the article
+    best_of: dict[str, float] = {}
+    for s in chosen.values():
+        best_of[s.article_id] = max(best_of.get(s.article_id, 0.0), s.score)
+    ordered = sorted(chosen.values(), key=lambda s: (-best_of[s.article_id], s.article_id, s.prep.passage.start + s.start))
+    for i, s in enumerate(ordered, 1):
+        s.n = i
+    return ordered
+
+
+def header(prep) -> str:
+    """What the prompt says about an article: outlet, date and title (the title only when it is
+    not just the article's opening words, as for files without a headline)."""
+    p = prep.passage
+    title = " ".join((p.title or "").split())
+    lead = " ".join(p.text.split())[: len(title)] if p.start == 0 else ""
+    words = title.split()
+    if title and lead.rstrip(".… ") == title.rstrip(".… "):
+        title = ""
+    elif len(words) > 14:
+        title = " ".join(words[:14]) + "…"
+    bits = [b for b in (p.outlet, p.date) if b]
+    meta = f" ({', '.join(bits)})" if bits else ""
+    return f"Article{meta}: {title}".rstrip(": ") if title else f"Article{meta}"
+
+
+def render(chosen: list[EvSentence]) -> str:
+    lines: list[str] = []
+    current = None
+    for s in chosen:
+        if s.article_id != current:
+            current = s.article_id
+            lines.append(header(s.prep))
+        lines.append(f"[{s.n}] {s.text}")
+    return "\n".join(lines)
+
+
+def best_passage_sentences(sents: list[EvSentence], limit: int = 14) -> list[EvSentence]:
+    """All sentences of the passage holding the best-scored sentence, in order (for a retry)."""
+    if not sents:
+        return []
+    top = max(sents, key=lambda s: s.score)
+    own = sorted((s for s in sents if s.prep is top.prep), key=lambda s: s.order)[:limit]
+    out = [EvSentence(s.prep, s.start, s.end, s.text, s.rank, s.order, s.score) for s in own]
+    for i, s in enumerate(out, 1):
+        s.n = i
+    return out
