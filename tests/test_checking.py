@@ -74,3 +74,20 @@ def test_month_abbreviations_do_not_end_a_sentence():
 
 def test_a_trailing_place_the_passage_lacks_can_be_cut():
     assert "The summit is in Lyon." in without_one_phrase("The summit is in Lyon, France.")
+
+
+def test_an_outlet_the_question_attributes_to_need_not_be_in_the_article():
+    from bot.core.grounding import off_topic, prepare
+    from bot.core.types import Passage
+
+    def prep(outlet):
+        text = "Officials in Harbin said the dam held after the storm."
+        return prepare([Passage(chunk_id="x:0", article_id="x", text=text, start=0, end=len(text), position=0,
+                                title="Dam holds", outlet=outlet, date=None, source_file="x.txt")])[0]
+
+    assert cit.attribution_names("According to the Morning Ledger report, did the dam in Harbin hold?") == {"morn", "ledger"}
+    q = "According to the Morning Ledger report, did the dam in Harbin hold?"
+    assert off_topic(q, prep(None), None) == []  # outlet unknown: no contradiction
+    assert off_topic(q, prep("Morning Ledger"), None) == []
+    assert off_topic(q, prep("Evening Star"), None)  # filed under another outlet
+    assert off_topic("Did the dam in Wuhan hold?", prep(None), None) == ["wuhan"]

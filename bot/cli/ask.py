@@ -62,7 +62,12 @@ def print_answer(answer, streamed: bool = False) -> None:
                 snippet = " ".join(p.text.split())[:160]
                 out.print(f"  · {escape(p.title)} [dim]({escape(p.source_file)})[/]: {escape(snippet)}…")
     else:
+        from bot.core.checking import describe
+
         out.print(escape(answer.answer))
+        for s in answer.sentences:
+            if s.supported and s.checks:
+                out.print(f"[green]✓[/] [dim]{escape(describe(answer.question, s.checks, (answer.stages or {}).get('repair')))}[/]")
         out.print()
         for c in answer.citations:
             meta = " · ".join(x for x in (c.outlet, c.date, c.source_file) if x)

@@ -81,3 +81,23 @@ def adds_something(question: str, answer: str) -> bool:
     if new_names(question, answer):
         return True
     return len(cit.content_tokens(answer) - q_tokens) >= 2
+
+
+_KIND_WORDS = {"number": "a number", "date": "a date", "person": "a name", "place": "a place", "reason": "a reason"}
+
+
+def describe(question: str, checks: dict, repair: str | None = None) -> str:
+    """The checks one answer sentence passed, in plain words, for the reader."""
+    bits = []
+    if checks.get("quoted"):
+        bits.append("quoted verbatim from the article")
+    elif checks.get("lexical"):
+        bits.append("every name, number and date is in the evidence")
+    kind = expected_type(question)
+    if checks.get("type") and kind:
+        bits.append(f"gives {_KIND_WORDS[kind]}, as asked")
+    if "judge" in checks:
+        bits.append(f"judge: the evidence states it (p={checks['judge']:.2f})")
+    if repair == "retry_best_passage":
+        bits.append("found on a second reading of the best passage")
+    return "; ".join(bits)

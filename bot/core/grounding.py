@@ -163,14 +163,23 @@ def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared
 
 def off_topic(question: str, prep: Prepared, article_text) -> list[str]:
     """Names of the question missing from the supporting article (at most one may be missing when
-    the question names four or more)."""
+    the question names four or more; an outlet the question attributes to need not be in it)."""
     text = None
     if article_text is not None:
         try:
             text = article_text(prep.passage.article_id)
         except Exception:
             text = None
-    missing = cit.missing_entities(question, " ".join(x for x in (text or prep.checked, meta_text(prep.passage)) if x))
+    meta = meta_text(prep.passage)
+    missing = cit.missing_entities(question, " ".join(x for x in (text or prep.checked, meta) if x))
+    # "according to the Herald": an outlet is rarely named in its own article; it must only not
+    # contradict the outlet the article is filed under
+    outlet = cit.attribution_names(question)
+    if outlet:
+        filed = {cit.stem(w) for w in cit.words(prep.passage.outlet or "")}
+        missing = [m for m in missing if m not in outlet]
+        if filed and not (outlet & filed):
+            missing = sorted(set(missing) | outlet)
     if len(missing) == 1 and len(cit.names(question)) >= 4:
         return []
     return missing

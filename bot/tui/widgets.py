@@ -16,6 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import ListItem, ListView, Static
 
+from bot.core.checking import describe as describe_checks
 from bot.core.types import Answer, Citation, Sentence
 
 QUOTE_STYLE = "bold black on yellow"
@@ -248,6 +249,10 @@ class AnswerView(Static):
                 body.append_text(render_sentences(answer.sentences))
         elif answer.sentences:
             body.append_text(render_sentences(answer.sentences))
+            for s in answer.sentences:
+                if s.supported and s.checks:
+                    checks = describe_checks(answer.question, s.checks, (answer.stages or {}).get("repair"))
+                    body.append(f"\n✓ {checks}", style="dim green")
         else:
             body.append(answer.answer)
         foot = [answer.model] if answer.model else []
