@@ -49,6 +49,7 @@ class Settings(BaseModel):
     k: int = Field(8, ge=1, le=100, description="Passages considered per question before packing.")
     prompt_budget: int = Field(260, ge=64, description="Prompt tokens spent on the evidence sentences of an answer.")
     judge_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Least P(yes) of the yes/no judge for an answer to be shown (0: no judge).")
+    quote_threshold: float = Field(0.75, ge=0.0, le=1.0, description="Least P(yes) of the judge for an evidence sentence quoted when the model wrote no answer.")
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store.")
     llm_url: str | None = Field(None, description="Use an OpenAI-compatible server (http://host:port/v1) for generation.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait on the model server.")

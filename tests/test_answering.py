@@ -252,3 +252,11 @@ def test_a_harmless_extra_place_name_is_cut_not_refused():
     ans, *_ = make("Evidence: 1\nAnswer: The summit will be held in Lyon, France.", passages=[lyon])
     a = ans.ask("Where will the summit be held?", save=False)
     assert not a.refused and "Lyon" in a.answer and "France" not in a.answer
+
+
+def test_facts_the_model_did_not_name_are_looked_up_in_the_other_evidence():
+    # the model names only the midwives sentence, but its answer also uses the yachts sentence
+    ans, *_ = make(lambda m: "Evidence: {}\nAnswer: Six midwives were suspended and 14 yachts retired.".format(
+        next(n for t, n in evidence_numbers_of(m).items() if t.startswith("Six"))))
+    a = ans.ask("How many midwives were suspended and how many yachts retired?", save=False)
+    assert not a.refused and set(a.cited_files) == {"b.txt", "c.txt"}

@@ -91,3 +91,26 @@ def test_an_outlet_the_question_attributes_to_need_not_be_in_the_article():
     assert off_topic(q, prep("Morning Ledger"), None) == []
     assert off_topic(q, prep("Evening Star"), None)  # filed under another outlet
     assert off_topic("Did the dam in Wuhan hold?", prep(None), None) == ["wuhan"]
+
+
+def test_name_and_cause_questions_have_a_type():
+    assert checking.expected_type("What is the name of the man arrested at the scene?") == "name"
+    assert not checking.fits_type("What is the name of the man arrested?", "One man was arrested at the scene.")
+    assert checking.fits_type("What was the name of the ferry?", "The ferry was the Spirit of Tasman.")
+    assert checking.expected_type("What caused the blaze at the mill?") == "reason"
+
+
+def test_a_percentage_sum_or_time_is_not_a_count():
+    ev = "Turnout reached 75 per cent of the 16,000 members. The club lost $8 million. Polls shut at 6 pm."
+    assert checking.not_a_count("How many votes did the ticket receive?", "75", ev)
+    assert checking.not_a_count("How many seats were lost?", "8 seats", ev)
+    assert checking.not_a_count("How many polls closed?", "6", ev)
+    assert not checking.not_a_count("How many members does the club have?", "16,000 members", ev)
+    assert not checking.not_a_count("What share of members voted?", "75", ev)  # not a "how many" question
+
+
+def test_a_first_name_may_be_missing_when_the_surname_is_there():
+    text = "General Kumar said the talks would resume."
+    assert cit.missing_entities("What did Ravi Kumar say about the talks?", text) == []
+    assert cit.missing_entities("What did Ravi Singh say about the talks?", text) == ["ravi", "singh"]
+    assert cit.missing_entities("Talking about the talks, what did Kumar say?", text) == []  # opening word

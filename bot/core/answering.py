@@ -139,7 +139,9 @@ class Answerer(Session):
                 result = self._check(answer, question, text2, picks2, retry)
                 if result is not None:
                     answer.stages["repair"] = "retry_best_passage"
-        if result is None:
+        if result is None and (declined or not _has_words(text)):
+            # the model named evidence but wrote no usable words: quote the sentence, if the judge
+            # is sure of it (an answer the checks rejected is not replaced by a neighbouring quote)
             result = self._quote_evidence(answer, question, [chosen[n - 1] for n in picks if 0 < n <= len(chosen)], chosen)
             if result is not None:
                 answer.stages["repair"] = "quoted_evidence"
@@ -233,6 +235,9 @@ class Answerer(Session):
             rejected.append(f"not a {checking.expected_type(question)}")
             return None
         evs = list(dict.fromkeys(e for _, found in out for e in found))
+        if checking.not_a_count(question, whole, " ".join(e.text for e in evs)):
+            rejected.append("a percentage, sum or time given as a count")
+            return None
         p = self._judge(answer, question, whole, evs)
         if p is not None and p < self.settings.judge_threshold:
             rejected.append(f"judge: the evidence does not state it (p={p:.2f})")
@@ -245,6 +250,7 @@ class Answerer(Session):
         tries = [first] if first else []
         tries += [[s] for s in sorted(chosen, key=lambda s: -s.score) if [s] != first]
         for evs in tries:
+            evs = _covered(sentence, question, evs, chosen)
             text = " ".join(e.text for e in evs)
             meta = " ".join(meta_text(e.prep.passage) for e in evs)
             if not cit.check(sentence, text, question, meta).ok:
@@ -282,7 +288,7 @@ class Answerer(Session):
         ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
         for *_, e in ranked[:2]:
             p = self._judge(answer, question, e.text, [e])
-            if p is None or p >= self.settings.judge_threshold:
+            if p is None or p >= self.settings.quote_threshold:
                 checks = {"lexical": True, "type": True, "quoted": True, **({"judge": round(p, 3)} if p is not None else {})}
                 return self._cite([(e.text, [e])], checks)
             answer.stages["rejected"].append(f"judge: quoted sentence refused (p={p:.2f})")
@@ -315,6 +321,29 @@ def _contributing(sentence: str, question: str, evs: list) -> list:
               for e in evs]
     used = [e for n, e in scored if n > 0]
     return used or [max(scored, key=lambda x: x[0])[1]]
+
+
+def _covered(sentence: str, question: str, evs: list, chosen: list, most: int = 2) -> list:
+    """`evs` plus up to `most` other chosen sentences that hold a name or number of `sentence`
+    missing from `evs`: an answer may join facts from several sentences, each must be in one."""
+    evs = list(evs)
+    for _ in range(most):
+        text = " ".join(e.text for e in evs)
+        support = cit.check(sentence, text, question)
+        if support.ok or not support.missing:
+            break
+        lacking = set(support.missing)
+        best = max((e for e in chosen if e not in evs),
+                   key=lambda e: len(lacking & (cit.numbers(e.text) | {cit.stem(w) for w in cit.words(e.text)})),
+                   default=None)
+        if best is None or not lacking & (cit.numbers(best.text) | {cit.stem(w) for w in cit.words(best.text)}):
+            break
+        evs.append(best)
+    return evs
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalpha() for ch in cit.parse_markers(text)[0])
 
 
 def _confident(question: str, pool: list) -> bool:

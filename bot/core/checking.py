@@ -24,7 +24,10 @@ _DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time|wee
 _PERSON_Q = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|[,;]\s*(?:and\s+)?who\b", re.I)
 _PLACE_Q = re.compile(r"^\s*where\b|\b(?:in|at|to|from) (?:which|what) (?:city|town|country|suburb|state|region|"
                       r"village|venue|street|area|place|port|province|island|hospital|prison|river|airport)\b", re.I)
-_WHY_Q = re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b", re.I)
+_WHY_Q = re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b|"
+                    r"^\s*what (?:caused|led to|prompted|sparked|triggered)\b", re.I)
+_NAME_Q = re.compile(r"\b(?:what|which) (?:is|was|are|were) the names? of\b|^\s*name the\b|\bwhat (?:is|was) \w+(?: \w+)? called\b", re.I)
+_COUNT_Q = re.compile(r"\bhow many\b", re.I)
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
@@ -33,7 +36,7 @@ _DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:mon|tues|wednes|thu
 
 
 def expected_type(question: str) -> str | None:
-    """'number' | 'date' | 'person' | 'place' | 'reason' | None (anything may answer)."""
+    """'number' | 'date' | 'person' | 'name' | 'place' | 'reason' | None (anything may answer)."""
     q = " ".join(question.split())
     # two-part questions ("Who…, and how many…?") ask for several kinds: the answer need fit only one
     # (a relative "who" after a noun, as in "the pilot who…", does not start a second question)
@@ -45,6 +48,8 @@ def expected_type(question: str) -> str | None:
         return "date"
     if _PERSON_Q.search(q):
         return "person"
+    if _NAME_Q.search(q):
+        return "name"
     if _PLACE_Q.search(q):
         return "place"
     if _WHY_Q.search(q):
@@ -66,10 +71,34 @@ def fits_type(question: str, answer: str) -> bool:
     if kind == "date":
         q_dates = {m.group(0).lower() for m in _DATE.finditer(question)}
         return bool(new_numbers) or any(m.group(0).lower() not in q_dates for m in _DATE.finditer(answer))
-    if kind in ("person", "place"):
+    if kind in ("person", "name", "place"):
         return bool(new_names(question, answer))
     if kind == "reason":
         return len(cit.content_tokens(answer) - cit.content_tokens(question)) >= 2
+    return True
+
+
+_NOT_A_COUNT = r"(?:\s*(?:%|per\s*cent|percent)|\s*(?:am|pm|a\.m\.|p\.m\.)\b)"
+
+
+def not_a_count(question: str, answer: str, evidence: str) -> bool:
+    """"How many…?" answered with a number the evidence gives only as a percentage, a sum of
+    money or a time of day ("75" from "75 per cent", "8" from "$8 million") is no count."""
+    if not _COUNT_Q.search(question):
+        return False
+    new = cit.numbers(answer) - cit.numbers(question)
+    if not new:
+        return False
+    for n in new:
+        plain = re.escape(n)
+        uses = list(re.finditer(rf"(?<![\d.,]){plain}(?![\d.,]\d)", evidence.replace(",", "")))
+        if not uses:
+            return False  # a number word or another spelling: cannot tell
+        for m in uses:
+            before = evidence.replace(",", "")[max(0, m.start() - 1):m.start()]
+            after = evidence.replace(",", "")[m.end():m.end() + 9]
+            if before != "$" and not re.match(_NOT_A_COUNT, after, re.I):
+                return False
     return True
 
 
@@ -83,7 +112,8 @@ def adds_something(question: str, answer: str) -> bool:
     return len(cit.content_tokens(answer) - q_tokens) >= 2
 
 
-_KIND_WORDS = {"number": "a number", "date": "a date", "person": "a name", "place": "a place", "reason": "a reason"}
+_KIND_WORDS = {"number": "a number", "date": "a date", "person": "a name", "name": "a name", "place": "a place",
+               "reason": "a reason"}
 
 
 def describe(question: str, checks: dict, repair: str | None = None) -> str:

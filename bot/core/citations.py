@@ -55,15 +55,22 @@ REFUSAL = re.compile(
 )
 
 
+_STEMMER = None
+
+
 def stem(word: str) -> str:
+    """Snowball (Porter 2) stem of a lower-cased word without its possessive: acted ~ act,
+    officials ~ official. One stemmer everywhere, so both sides of a comparison agree."""
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("english")
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
     w = w.strip("'-")
-    for suf, rep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if len(w) > len(suf) + 3 and w.endswith(suf) and not (suf == "s" and w.endswith("ss")):
-            return w[: -len(suf)] + rep
-    return w
+    return _STEMMER.stemWord(w) if len(w) > 3 else w
 
 
 def _norm_acronyms(text: str) -> str:
@@ -379,12 +386,18 @@ def missing_entities(question: str, text: str) -> list[str]:
     """Names in the question (Japan, Whyalla Airlines, ...) that `text` never mentions. A passage
     that supports a sentence but is about another country or company does not answer the
     question. Word forms match on a 4-letter prefix (China ~ Chinese, Japan ~ Japanese)."""
+    qwords = words(question)
     wanted = names(question)
+    if qwords and qwords[0][0].isupper() and sum(1 for w in qwords if stem(w) == stem(qwords[0]) and w[0].isupper()) == 1:
+        wanted.discard(stem(qwords[0]))  # "Talking about…": a question's opening word is no name
     if not wanted:
         return []
     have = {stem(w) for w in words(text)}
     prefixes = {h[:4] for h in have if len(h) >= 4}
-    lacking = [n for n in wanted if n not in have and not (len(n) >= 4 and n[:4] in prefixes)]
+    # a first name may be missing when the surname after it is there ("General Musharraf" for
+    # "Pervez Musharraf")
+    followed = {stem(a) for a, b in zip(qwords, qwords[1:]) if a[0].isupper() and b[0].isupper() and stem(b) in have}
+    lacking = [n for n in wanted if n not in have and n not in followed and not (len(n) >= 4 and n[:4] in prefixes)]
     if lacking:
         same = acronym_equivalents(question, text, have)
         lacking = [n for n in lacking if n not in same]

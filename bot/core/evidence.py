@@ -52,10 +52,46 @@ def candidates(prepared: Sequence) -> list[EvSentence]:
     return out
 
 
+_PART = re.compile(r",?\s+(?:and|while|but)\s+(?=(?:who|whom|whose|what|which|when|where|why|how|(?:on|in|at|to|for|from) (?:which|what))\b)", re.I)
+TYPE_BONUS = 1.3
+FOLLOW = 0.5  # share of a sentence's word score passed to the sentence after it (reasons follow facts)
+
+
+def question_parts(question: str) -> list[str]:
+    """A two-part question ("Who…, and which…?") as its parts, each carrying the names of the
+    whole (the second part often says "he" for a name in the first)."""
+    parts = [p.strip(" ,?") for p in _PART.split(question) if p.strip(" ,?")]
+    if len(parts) < 2:
+        return [question]
+    names = " ".join(sorted({w for w in cit.words(question) if w[0].isupper()}))
+    return [f"{p} {names}" for p in parts]
+
+
 def score(question: str, sents: list[EvSentence], embed: Callable[[list[str]], object] | None = None) -> None:
-    """Set each sentence's score: RRF of lexical, dense and passage-rank orders."""
+    """Set each sentence's score: for each part of the question, reciprocal-rank fusion of the
+    lexical, dense and passage-rank orders; a sentence keeps its best part's score."""
     if not sents:
         return
+    parts = question_parts(question)
+    sims = None
+    if embed is not None:
+        try:
+            import numpy as np
+
+            vecs = np.asarray(embed(parts + [s.text for s in sents]), dtype=float)
+            sims = vecs[len(parts):] @ vecs[: len(parts)].T  # sentences x parts
+        except Exception:  # the embedder is a help, not a requirement
+            sims = None
+    best = [0.0] * len(sents)
+    for j, part in enumerate(parts):
+        col = None if sims is None else [float(x) for x in sims[:, j]]
+        for i, v in enumerate(_fused(part, sents, col)):
+            best[i] = max(best[i], v)
+    for s, v in zip(sents, best):
+        s.score = v
+
+
+def _fused(question: str, sents: list[EvSentence], sims: list[float] | None) -> list[float]:
     q = cit.content_tokens(question) | cit.numbers(question)
     toks = [cit.content_tokens(s.text) | cit.numbers(s.text) for s in sents]
     df: dict[str, int] = {}
@@ -64,24 +100,20 @@ def score(question: str, sents: list[EvSentence], embed: Callable[[list[str]], o
             df[w] = df.get(w, 0) + 1
     n = len(sents)
     lex = [sum(math.log(1 + n / df[w]) for w in t & q) for t in toks]
-    orders = [sorted(range(n), key=lambda i: (-lex[i], sents[i].rank, sents[i].order))]
-    if embed is not None:
-        try:
-            import numpy as np
-
-            vecs = np.asarray(embed([question] + [s.text for s in sents]), dtype=float)
-            sims = vecs[1:] @ vecs[0]
-            orders.append(sorted(range(n), key=lambda i: -float(sims[i])))
-        except Exception:  # the embedder is a help, not a requirement
-            pass
+    prev = {(id(s.prep), s.order): lex[i] for i, s in enumerate(sents)}
+    follow = [lex[i] + FOLLOW * prev.get((id(s.prep), s.order - 1), 0.0) for i, s in enumerate(sents)]
+    orders = [sorted(range(n), key=lambda i: (-follow[i], sents[i].rank, sents[i].order))]
+    weights = [1.0]
+    if sims is not None:
+        orders.append(sorted(range(n), key=lambda i: -sims[i]))
+        weights.append(1.0)
     orders.append(sorted(range(n), key=lambda i: (sents[i].rank, sents[i].order)))
-    weights = [1.0, 1.0, 0.5][: len(orders) - 1] + [0.5]
+    weights.append(0.5)
+    out = [0.0] * n
     for w, order in zip(weights, orders):
         for r, i in enumerate(order):
-            sents[i].score += w / (20 + r)
-    for i, s in enumerate(sents):
-        if lex[i] == 0:
-            s.score *= 0.7  # shares no word with the question: only dense similarity speaks for it
+            out[i] += w / (20 + r)
+    return [v * (0.7 if lex[i] == 0 and follow[i] == 0 else 1.0) for i, v in enumerate(out)]
 
 
 def select(sents: list[EvSentence], budget: int, count_tokens: Callable[[str], int], max_sentences: int = 12,
