@@ -260,3 +260,16 @@ def test_facts_the_model_did_not_name_are_looked_up_in_the_other_evidence():
         next(n for t, n in evidence_numbers_of(m).items() if t.startswith("Six"))))
     a = ans.ask("How many midwives were suspended and how many yachts retired?", save=False)
     assert not a.refused and set(a.cited_files) == {"b.txt", "c.txt"}
+
+
+def test_an_answer_the_judge_likes_less_than_a_rival_is_refused():
+    # the judge prefers "Dr Ann Vole" to the model's "Tom Birch": the model's answer is not shown
+    def judge(m):
+        return 0.9 if "Proposed answer: Ann Vole" in m[1]["content"] else 0.6
+    ans, model, _ = make("Evidence: 1, 2\nAnswer: Tom Birch is under investigation.", passages=[P(1, D, "d")], judge=judge)
+    a = ans.ask("Who is the scientist under investigation?", save=False)
+    assert "Tom Birch" not in a.answer and any("judge prefers" in r for r in a.stages["rejected"])
+    ans, model, _ = make("Evidence: 1, 2\nAnswer: Dr Ann Vole is under investigation.", passages=[P(1, D, "d")],
+                         judge=lambda m: 0.9 if "Ann Vole" in m[1]["content"].split("Proposed answer:")[1] else 0.3)
+    a = ans.ask("Who is the scientist under investigation?", save=False)
+    assert not a.refused and "Ann Vole" in a.answer and len(model.judged) >= 2  # rivals were tried and lost

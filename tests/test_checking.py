@@ -86,6 +86,7 @@ def test_an_outlet_the_question_attributes_to_need_not_be_in_the_article():
                                 title="Dam holds", outlet=outlet, date=None, source_file="x.txt")])[0]
 
     assert cit.attribution_names("According to the Morning Ledger report, did the dam in Harbin hold?") == {"morn", "ledger"}
+    assert cit.attribution_names("What did Jane Smith say about the dam?") == set()
     q = "According to the Morning Ledger report, did the dam in Harbin hold?"
     assert off_topic(q, prep(None), None) == []  # outlet unknown: no contradiction
     assert off_topic(q, prep("Morning Ledger"), None) == []
@@ -114,3 +115,27 @@ def test_a_first_name_may_be_missing_when_the_surname_is_there():
     assert cit.missing_entities("What did Ravi Kumar say about the talks?", text) == []
     assert cit.missing_entities("What did Ravi Singh say about the talks?", text) == ["ravi", "singh"]
     assert cit.missing_entities("Talking about the talks, what did Kumar say?", text) == []  # opening word
+
+
+def test_rivals_swap_the_key_number_or_name_for_another_of_the_evidence():
+    ev = "Six ferries sank. There are over 70 ferries in the fleet. A further four ferries were damaged."
+    assert checking.rivals("How many ferries sank?", "70", ev) == ["Six", "four"]
+    ev = "Police said the pianist, Dr Ann Vole, is missing. Her agent Tom Birch raised the alarm."
+    assert "Ann Vole is missing." in checking.rivals("Who is the missing pianist?", "Tom Birch is missing.", ev)
+    assert checking.rivals("Where will the summit be held?", "In Lyon.", "The summit is in Lyon, officials in Paris said.") == ["In Paris."]
+    assert checking.rivals("Why did the ferry sink?", "A storm hit it.", ev) == []  # no key to swap
+
+
+def test_each_part_of_a_two_part_question_may_rest_on_its_own_article():
+    from bot.core.grounding import off_topic, prepare
+    from bot.core.types import Passage
+
+    def prep(text):
+        return prepare([Passage(chunk_id="x:0", article_id="x", text=text, start=0, end=len(text), position=0,
+                                title="", outlet=None, date=None, source_file="x.txt")])[0]
+
+    q = "Which club did Ana Ruiz join in Porto, and on which Navy ship was Ana Ruiz held?"
+    assert checking.split_question(q) == ["Which club did Ana Ruiz join in Porto", "on which Navy ship was Ana Ruiz held"]
+    assert off_topic(q, prep("Ana Ruiz joined FC Norte in Porto in 1999."), None) == []
+    assert off_topic(q, prep("Ana Ruiz is held on the USS Kestrel, a Navy ship."), None) == []
+    assert off_topic(q, prep("The USS Kestrel docked in Lisbon."), None)

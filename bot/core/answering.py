@@ -26,14 +26,20 @@ from bot.core.session import Session
 from bot.core.types import Answer, Citation, Sentence
 
 REFUSAL_TEXT = "The articles don't say."
+RIVAL_MARGIN = 0.05  # how much more the judge must like a swapped answer to overrule the model's
 
-# The output format, enforced with a llama.cpp grammar so a small model cannot drift from it.
+# The output format, enforced with a llama.cpp grammar so a small model cannot drift from it: only
+# the numbers of sentences that exist can be named.
 GRAMMAR = r'''
 root ::= "Evidence: " ( "none" | nums "\nAnswer: " line )
 nums ::= num ( ", " num ){0,5}
-num ::= [1-9] | [1-9] [0-9]
+num ::= NUMS
 line ::= [^\n\[]+ ( "[" [0-9] [0-9]? "]" [^\n\[]* )*
 '''
+
+
+def grammar(n: int) -> str:
+    return GRAMMAR.replace("NUMS", " | ".join(f'"{i}"' for i in range(max(n, 1), 0, -1)))
 _EVIDENCE = re.compile(r"^\s*evidence\s*:\s*([^\n]*)", re.I)
 _ANSWER = re.compile(r"\banswer\s*:\s*", re.I)
 
@@ -167,7 +173,7 @@ class Answerer(Session):
         sink = _AnswerStream(on_token)
         with self._lock:
             for piece in model.stream(messages, max_tokens=self.settings.max_tokens, stop=["\n\n"],
-                                      grammar=GRAMMAR):
+                                      grammar=grammar(len(chosen))):
                 if first is None:
                     first = (time.perf_counter() - t0) * 1000
                 parts.append(piece)
@@ -238,10 +244,20 @@ class Answerer(Session):
         if checking.not_a_count(question, whole, " ".join(e.text for e in evs)):
             rejected.append("a percentage, sum or time given as a count")
             return None
-        p = self._judge(answer, question, whole, evs)
+        shown = list(dict.fromkeys(evs + picked))  # the judge sees what the model named, too
+        p = self._judge(answer, question, whole, shown)
         if p is not None and p < self.settings.judge_threshold:
             rejected.append(f"judge: the evidence does not state it (p={p:.2f})")
             return None
+        if p is not None:
+            # the same judge on the answer with its key number or name swapped for another one of
+            # the evidence: a right answer should win against its rivals
+            rival_text = " ".join(e.text for e in shown)
+            for rival in checking.rivals(question, whole, rival_text):
+                pr = self._judge(answer, question, rival, shown)
+                if pr is not None and pr > p + RIVAL_MARGIN:
+                    rejected.append(f"judge prefers {rival[:60]!r} (p={pr:.2f}) to the answer (p={p:.2f})")
+                    return None
         return self._cite(out, {"lexical": True, "type": True, **({"judge": round(p, 3)} if p is not None else {})})
 
     def _support(self, question: str, sentence: str, first: list, chosen: list) -> list | None:

@@ -35,6 +35,16 @@ _DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:mon|tues|wednes|thu
                    r"\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:christmas|new year|easter|boxing day)\b", re.I)
 
 
+_PART = re.compile(r",?\s+(?:and|while|but)\s+(?=(?:who|whom|whose|what|which|when|where|why|how|"
+                   r"(?:on|in|at|to|for|from) (?:which|what))\b)", re.I)
+
+
+def split_question(question: str) -> list[str]:
+    """A two-part question ("Who…, and which…?") as its parts; a simple question as itself."""
+    parts = [p.strip(" ,?") for p in _PART.split(question) if p.strip(" ,?")]
+    return parts if len(parts) > 1 else [question]
+
+
 def expected_type(question: str) -> str | None:
     """'number' | 'date' | 'person' | 'name' | 'place' | 'reason' | None (anything may answer)."""
     q = " ".join(question.split())
@@ -103,13 +113,13 @@ def not_a_count(question: str, answer: str, evidence: str) -> bool:
 
 
 def adds_something(question: str, answer: str) -> bool:
-    """The answer says something the question does not: a number, a name or two content words."""
+    """The answer says something the question does not: a number, a name or a content word."""
     q_tokens = cit.content_tokens(question) | cit.names(question)
     if cit.numbers(answer) - cit.numbers(question):
         return True
     if new_names(question, answer):
         return True
-    return len(cit.content_tokens(answer) - q_tokens) >= 2
+    return bool(cit.content_tokens(answer) - q_tokens)  # "pseudomonas" answers "which bacterium?"
 
 
 _KIND_WORDS = {"number": "a number", "date": "a date", "person": "a name", "name": "a name", "place": "a place",
@@ -131,3 +141,63 @@ def describe(question: str, checks: dict, repair: str | None = None) -> str:
     if repair == "retry_best_passage":
         bits.append("found on a second reading of the best passage")
     return "; ".join(bits)
+
+
+_NAME_SPAN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|van\s+|bin\s+)?[A-Z][\w'’-]*)*")
+_NUMBER_SPAN = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?%?|\b(?:" + "|".join(sorted(cit.NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.I)
+
+
+def _spans(pattern: re.Pattern, text: str) -> list[str]:
+    """Numbers, or runs of capitalised words without a leading common word ("In Lyon" -> "Lyon")."""
+    out = []
+    for m in pattern.finditer(text):
+        span = m.group(0).strip()
+        if pattern is _NAME_SPAN:
+            words = span.split()
+            while words and (words[0].lower() in _COMMON_CAPS or words[0].lower() in cit.STOPWORDS):
+                words.pop(0)
+            span = " ".join(words)
+            if not span or re.fullmatch(_MONTH, span.lower()):
+                continue
+        out.append(span)
+    return out
+
+
+def _key(question: str, answer: str) -> tuple[str, re.Pattern] | None:
+    """The part of an answer that answers: its first number (for how many / when) or name (for
+    who / where / what is the name) that the question does not already hold."""
+    kind = expected_type(question)
+    if kind == "number":  # dates are made of several numbers: no single key to swap
+        pattern, seen = _NUMBER_SPAN, cit.numbers(question)
+        keys = [k for k in _spans(pattern, answer) if not cit.numbers(k) <= seen]
+    elif kind in ("person", "name", "place"):
+        pattern, seen = _NAME_SPAN, cit.names(question) | cit.content_tokens(question)
+        keys = [k for k in _spans(pattern, answer) if {cit.stem(w) for w in cit.words(k)} - seen]
+    else:
+        return None
+    return (keys[0], pattern) if keys else None
+
+
+def rivals(question: str, answer: str, evidence: str, most: int = 3) -> list[str]:
+    """The answer with its key number or name swapped for another one the evidence holds: what a
+    judge should like less than the answer if the answer is right ("Six midwives were suspended"
+    against "70 midwives were suspended" when the evidence mentions both)."""
+    found = _key(question, answer)
+    if found is None:
+        return []
+    key, pattern = found
+    own = cit.numbers(answer) | {cit.stem(w) for w in cit.words(answer)}
+    q = cit.numbers(question) | cit.names(question) | cit.content_tokens(question)
+    out: list[str] = []
+    for alt in _spans(pattern, evidence):
+        toks = cit.numbers(alt) | {cit.stem(w) for w in cit.words(alt)}
+        if not toks or toks & own or toks <= q or alt in out:
+            continue
+        out.append(alt)
+        if len(out) >= most:
+            break
+    return [answer.replace(key, alt, 1) for alt in out]
+
+
+_COMMON_CAPS = frozenset("""the a an in on at he she it they we this that these those there mr mrs ms dr but and so
+however meanwhile earlier later today yesterday monday tuesday wednesday thursday friday saturday sunday""".split())

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from bot.core import checking
 from bot.core import citations as cit
 
 _PRONOUN_START = re.compile(r"^\s*[\"“]?(?:he|she|it|they|his|her|its|their|this|these|that|those|but|however|also)\b", re.I)
@@ -52,7 +53,6 @@ def candidates(prepared: Sequence) -> list[EvSentence]:
     return out
 
 
-_PART = re.compile(r",?\s+(?:and|while|but)\s+(?=(?:who|whom|whose|what|which|when|where|why|how|(?:on|in|at|to|for|from) (?:which|what))\b)", re.I)
 TYPE_BONUS = 1.3
 FOLLOW = 0.5  # share of a sentence's word score passed to the sentence after it (reasons follow facts)
 
@@ -60,9 +60,9 @@ FOLLOW = 0.5  # share of a sentence's word score passed to the sentence after it
 def question_parts(question: str) -> list[str]:
     """A two-part question ("Who…, and which…?") as its parts, each carrying the names of the
     whole (the second part often says "he" for a name in the first)."""
-    parts = [p.strip(" ,?") for p in _PART.split(question) if p.strip(" ,?")]
+    parts = checking.split_question(question)
     if len(parts) < 2:
-        return [question]
+        return parts
     names = " ".join(sorted({w for w in cit.words(question) if w[0].isupper()}))
     return [f"{p} {names}" for p in parts]
 

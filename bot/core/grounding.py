@@ -171,7 +171,14 @@ def off_topic(question: str, prep: Prepared, article_text) -> list[str]:
         except Exception:
             text = None
     meta = meta_text(prep.passage)
-    missing = cit.missing_entities(question, " ".join(x for x in (text or prep.checked, meta) if x))
+    article = " ".join(x for x in (text or prep.checked, meta) if x)
+    parts = checking.split_question(question)
+    if len(parts) > 1:
+        # a two-part question's evidence may come from two articles: each need only be about one
+        # part (one of that part's names may be missing, as "US Navy" for "a US military ship")
+        return min((m if len(m) > 1 or len(cit.names(p)) < 2 else [] for p in parts
+                    for m in [cit.missing_entities(p, article)]), key=len)
+    missing = cit.missing_entities(question, article)
     # "according to the Herald": an outlet is rarely named in its own article; it must only not
     # contradict the outlet the article is filed under
     outlet = cit.attribution_names(question)
