@@ -273,3 +273,9 @@ def test_an_answer_the_judge_likes_less_than_a_rival_is_refused():
                          judge=lambda m: 0.9 if "Ann Vole" in m[1]["content"].split("Proposed answer:")[1] else 0.3)
     a = ans.ask("Who is the scientist under investigation?", save=False)
     assert not a.refused and "Ann Vole" in a.answer and len(model.judged) >= 2  # rivals were tried and lost
+
+
+def test_an_answer_cites_the_fewest_sentences_that_hold_it():
+    ans, *_ = make("Evidence: 1, 2, 3\nAnswer: Six midwives were suspended.")
+    a = ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False)
+    assert not a.refused and a.cited_files == ["b.txt"] and a.sentences[0].citations == [1]

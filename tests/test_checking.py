@@ -139,3 +139,17 @@ def test_each_part_of_a_two_part_question_may_rest_on_its_own_article():
     assert off_topic(q, prep("Ana Ruiz joined FC Norte in Porto in 1999."), None) == []
     assert off_topic(q, prep("Ana Ruiz is held on the USS Kestrel, a Navy ship."), None) == []
     assert off_topic(q, prep("The USS Kestrel docked in Lisbon."), None)
+
+
+def test_an_answer_saying_the_thing_is_unknown_is_a_refusal():
+    assert cit.is_refusal("The cause of the fire is as yet unknown.")
+    assert cit.is_refusal("The man's name has not been released.")
+    assert not cit.is_refusal("The fire started in the gift shop.")
+
+
+def test_a_question_asking_for_n_items_needs_n_names():
+    assert checking.listed("Which three banks were hit by the strike?") == 3
+    assert not checking.fits_type("Which two films was she nominated for?", "She was nominated for Moulin Rouge.")
+    assert checking.fits_type("Which two films was she nominated for?", "Moulin Rouge and The Others.")
+    assert checking.expected_type("In which Adelaide suburb does the family live?") == "place"
+    assert not checking.fits_type("In which Adelaide suburb does the family live?", "Adelaide's northern suburbs.")

@@ -25,13 +25,14 @@ BOTH = "The Treasury Department sanctioned two Chinese government officials, Wan
 
 
 def cite_both(messages) -> str:
-    """A scripted reply that cites the packed passage naming both officials, like a good model."""
+    """A scripted reply that names the evidence sentence (or, for a briefing, cites the passage)
+    naming both officials, like a good model."""
     user = messages[-1]["content"]
     blocks = re.split(r"(?m)^\[(\d+)\] ", user)
-    for n, body in zip(blocks[1::2], blocks[2::2]):
-        if "Wang Junzheng" in body and "Chen Mingguo" in body:
-            return f"{BOTH} [{n}]"
-    return f"{BOTH} [1]"
+    n = next((n for n, body in zip(blocks[1::2], blocks[2::2]) if "Wang Junzheng" in body and "Chen Mingguo" in body), "1")
+    if "<sentences>" not in user:  # a briefing prompt: passages, [n] markers
+        return f"{BOTH} [{n}]"
+    return f"Evidence: {n}\nAnswer: {BOTH}"
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +128,8 @@ async def test_ask_streams_then_settles_with_sources(tui_settings, seeded):
         items = list(main.sources.list.query(SourceItem))
         cards = [text_of(i.query_one(".source-text")) for i in items]
     assert len(answerer.model.history) == 1
-    words = answerer.model.history and len(cite_both(answerer.model.history[0]).split(" "))
-    assert len(seen_partial) == words  # one screen update per streamed piece
+    words = answerer.model.history and len(cite_both(answerer.model.history[0]).split("Answer:")[1].split(" ")) - 1
+    assert len(seen_partial) == words  # one screen update per streamed piece of the answer (not its evidence numbers)
     assert seen_partial[0].endswith("The▌") and any(p.endswith("Wang Junzheng▌") for p in seen_partial)
     assert "Wang Junzheng and Chen Mingguo [1]." in shown
     assert len(items) == 1 and cards[0].startswith("[1] ") and "Wang Junzheng" in cards[0]
@@ -221,7 +222,7 @@ async def test_escape_cancels_the_answer_in_progress(tui_settings, seeded):
         shown = text_of(main.answer_view)
     assert "Cancelled." in shown
     ready = [m.answer for m in of(posted, MainScreen.AnswerReady)]
-    assert ready and ready[0].refusal_reason == "cancelled" and len(ready[0].raw.split()) <= 3
+    assert ready and ready[0].refusal_reason == "cancelled" and len(ready[0].raw.split()) <= 6  # "Evidence: n Answer:" + 2 words
 
 
 @pytest.mark.anyio

@@ -329,14 +329,19 @@ _QUESTION_WORDS = frozenset({"many", "much", "name", "happen", "happened", "kind
 
 
 def _contributing(sentence: str, question: str, evs: list) -> list:
-    """The evidence sentences that give the answer sentence something of its own (a number, a name
-    or a content word the question does not have); at least the best one."""
+    """The fewest evidence sentences that together give everything of the answer sentence's own (its
+    numbers, names and content words the question does not have); at least the best one."""
     q = cit.content_tokens(question) | cit.names(question)
     own = (cit.content_tokens(sentence) | cit.numbers(sentence) | cit.names(sentence)) - q
-    scored = [(len(own & (cit.content_tokens(e.text) | cit.numbers(e.text) | {cit.stem(w) for w in cit.words(e.text)})), e)
-              for e in evs]
-    used = [e for n, e in scored if n > 0]
-    return used or [max(scored, key=lambda x: x[0])[1]]
+    gives = [(own & (cit.content_tokens(e.text) | cit.numbers(e.text) | {cit.stem(w) for w in cit.words(e.text)}), e)
+             for e in evs]
+    used: list = []
+    covered: set[str] = set()
+    for got, e in sorted(gives, key=lambda x: -len(x[0])):  # fewest sentences that cover what it says
+        if got - covered:
+            used.append(e)
+            covered |= got
+    return sorted(used, key=evs.index) or [max(gives, key=lambda x: len(x[0]))[1]]
 
 
 def _covered(sentence: str, question: str, evs: list, chosen: list, most: int = 2) -> list:

@@ -22,8 +22,9 @@ _NUMBER_Q = re.compile(
     r"cost|score|margin|vote|toll|death toll|tally|sum|value|size)\b|\bto what (?:level|rate|figure)\b", re.I)
 _DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time|week)\b|\bon what date\b", re.I)
 _PERSON_Q = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|[,;]\s*(?:and\s+)?who\b", re.I)
-_PLACE_Q = re.compile(r"^\s*where\b|\b(?:in|at|to|from) (?:which|what) (?:city|town|country|suburb|state|region|"
+_PLACE_Q = re.compile(r"^\s*where\b|\b(?:in|at|to|from) (?:which|what) (?:\w+ ){0,2}(?:city|town|country|suburb|state|region|"
                       r"village|venue|street|area|place|port|province|island|hospital|prison|river|airport)\b", re.I)
+_LIST_Q = re.compile(r"\b(?:which|what|name(?: the)?)\s+(two|three|four|five|six|seven|eight|2|3|4|5|6|7|8)\b", re.I)
 _WHY_Q = re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b|"
                     r"^\s*what (?:caused|led to|prompted|sparked|triggered)\b", re.I)
 _NAME_Q = re.compile(r"\b(?:what|which) (?:is|was|are|were) the names? of\b|^\s*name the\b|\bwhat (?:is|was) \w+(?: \w+)? called\b", re.I)
@@ -71,7 +72,17 @@ def new_names(question: str, answer: str) -> set[str]:
     return cit.names(answer) - cit.names(question) - cit.content_tokens(question)
 
 
+def listed(question: str) -> int:
+    """How many items a question asks for ("Which three banks…?" -> 3), else 0."""
+    m = _LIST_Q.search(question)
+    return int(cit.numbers(m.group(1)).pop()) if m else 0
+
+
 def fits_type(question: str, answer: str) -> bool:
+    wanted = listed(question)
+    if wanted and len([k for k in _spans(_NAME_SPAN, answer)
+                       if {cit.stem(w) for w in cit.words(k)} - cit.names(question)]) < wanted:
+        return False  # "Which two films…?" answered with one
     kind = expected_type(question)
     if kind is None:
         return True

@@ -50,7 +50,10 @@ REFUSAL = re.compile(
     r"\b(?:is|are|was|were)\s*(?:n['’]t|\s+not)\s+(?:mentioned|provided|specified|stated|given|available|reported|included|known|disclosed|clear)\b|"
     r"\bno\s+(?:information|mention|details?|data|answer)\b|"
     r"\b(?:cannot|can['’]t|unable\s+to)\s+(?:be\s+)?(?:determine|determined|answer|find|found|tell|say|provide)\b|"
-    r"\bnot\s+(?:enough|sufficient)\s+information\b|\bthere\s+is\s+no\s+(?:information|mention)\b",
+    r"\bnot\s+(?:enough|sufficient)\s+information\b|\bthere\s+is\s+no\s+(?:information|mention)\b|"
+    # an answer that says the thing is not known says the articles hold no answer
+    r"\b(?:is|are|was|were|remains?|remained)\s+(?:as\s+yet\s+|still\s+|so\s+far\s+)?(?:unknown|unclear|undetermined|unconfirmed)\b|"
+    r"\b(?:has|have)\s+(?:not\s+|yet\s+)?(?:yet\s+)?(?:to\s+be|been)\s+(?:determined|established|confirmed|released|disclosed)\b",
     re.I,
 )
 
