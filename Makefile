@@ -49,6 +49,8 @@ eval: models
 	$(NEWSBOT) ingest seeds/ --index eval-out/index
 	$(NEWSBOT) ingest $(DATA)/lee_background --source ABC --index eval-out/index
 	$(NEWSBOT) eval $(DATA)/dev_qa.jsonl --index eval-out/index -o eval-out/answers.jsonl --report eval-out/report.md --summary-json eval-out/summary.json
+	@# the fifth of dev_qa held aside while tuning (ids ending in 3 or 8) and the rest, scored apart
+	$(BIN)/python scripts/eval_subset.py eval-out/answers.jsonl $(DATA)/dev_qa.jsonl --ids-ending 38 | tee eval-out/subsets.json
 
 # prints a table and writes bench.json at the top of the checkout (~15 min on 2 idle cores); bench-quick: ~3 min.
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--runs 5 --eval-questions 8"

@@ -279,3 +279,11 @@ def test_an_answer_cites_the_fewest_sentences_that_hold_it():
     ans, *_ = make("Evidence: 1, 2, 3\nAnswer: Six midwives were suspended.")
     a = ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False)
     assert not a.refused and a.cited_files == ["b.txt"] and a.sentences[0].citations == [1]
+
+
+def test_keep_unsupported_shows_a_dropped_sentence_flagged_in_place():
+    ans, *_ = make("Evidence: 1\nAnswer: Six midwives were suspended. They were paid 90 dollars.")
+    a = ans.ask("How many midwives were suspended?", keep_unsupported=True, save=False)
+    assert [s.supported for s in a.sentences] == [True, False] and "(unsupported)" in a.answer
+    a = ans.ask("How many midwives were suspended?", save=False)
+    assert [s.supported for s in a.sentences] == [True]

@@ -153,3 +153,9 @@ def test_a_question_asking_for_n_items_needs_n_names():
     assert checking.fits_type("Which two films was she nominated for?", "Moulin Rouge and The Others.")
     assert checking.expected_type("In which Adelaide suburb does the family live?") == "place"
     assert not checking.fits_type("In which Adelaide suburb does the family live?", "Adelaide's northern suburbs.")
+
+
+def test_list_items_may_be_named_in_the_question():
+    q = "Which three banks were hit by the strike in which Westpac offered a pay rise?"
+    assert checking.fits_type(q, "Westpac, the National Australia Bank and ANZ.")
+    assert not checking.fits_type(q, "Westpac and ANZ.")

@@ -132,7 +132,7 @@ class Answerer(Session):
             return self._finish(answer, t0, save=False)
         picks, text, declined = parse_output(raw)
         answer.stages["model"] = "declined" if declined else "answered"
-        result = None if declined else self._check(answer, question, text, picks, chosen)
+        result = None if declined else self._check(answer, question, text, picks, chosen, keep_unsupported)
         if result is None and declined and _confident(question, pool):
             retry = evidence.best_passage_sentences(pool)
             raw2, cancelled = self._generate(answer, question, retry, None, t0, extra=True)
@@ -142,7 +142,7 @@ class Answerer(Session):
             picks2, text2, declined2 = parse_output(raw2)
             answer.raw += "\n--- retry with the best passage alone ---\n" + raw2
             if not declined2:
-                result = self._check(answer, question, text2, picks2, retry)
+                result = self._check(answer, question, text2, picks2, retry, keep_unsupported)
                 if result is not None:
                     answer.stages["repair"] = "retry_best_passage"
         if result is None and (declined or not _has_words(text)):
@@ -209,12 +209,14 @@ class Answerer(Session):
         return embedder.embed(texts) if embedder is not None else None
 
     # -- checks -----------------------------------------------------------------------------
-    def _check(self, answer: Answer, question: str, text: str, picks: list[int], chosen: list):
+    def _check(self, answer: Answer, question: str, text: str, picks: list[int], chosen: list,
+               keep_unsupported: bool = False):
         """Sentences and citations when the answer passes every check, else None (reasons are
         added to answer.stages["rejected"])."""
         rejected = answer.stages["rejected"]
         picked = [chosen[n - 1] for n in picks if 0 < n <= len(chosen)]
         out: list[tuple[str, list]] = []
+        dropped: list[tuple[int, str]] = []  # (position, text) of sentences no evidence supports
         for piece in cit.split_sentences(text):
             clean, markers = cit.parse_markers(piece)
             if not clean or not any(ch.isalnum() for ch in clean) or cit.is_refusal(clean):
@@ -229,6 +231,7 @@ class Answerer(Session):
                         break
             if found is None:
                 rejected.append(f"not in the evidence: {clean[:80]}")
+                dropped.append((len(out), clean))
                 continue
             out.append((clean, found))
         if not out:
@@ -238,7 +241,8 @@ class Answerer(Session):
             rejected.append("restates the question")
             return None
         if not checking.fits_type(question, whole):
-            rejected.append(f"not a {checking.expected_type(question)}")
+            kind = checking.expected_type(question)
+            rejected.append(f"not a {kind}" if kind else f"fewer than the {checking.listed(question)} items asked for")
             return None
         evs = list(dict.fromkeys(e for _, found in out for e in found))
         if checking.not_a_count(question, whole, " ".join(e.text for e in evs)):
@@ -258,7 +262,11 @@ class Answerer(Session):
                 if pr is not None and pr > p + RIVAL_MARGIN:
                     rejected.append(f"judge prefers {rival[:60]!r} (p={pr:.2f}) to the answer (p={p:.2f})")
                     return None
-        return self._cite(out, {"lexical": True, "type": True, **({"judge": round(p, 3)} if p is not None else {})})
+        sentences, citations = self._cite(out, {"lexical": True, "type": True, **({"judge": round(p, 3)} if p is not None else {})})
+        if keep_unsupported:  # shown flagged, where the model wrote them
+            for pos, t in reversed(dropped):
+                sentences.insert(pos, Sentence(t, [], False, "not in the evidence"))
+        return sentences, citations
 
     def _support(self, question: str, sentence: str, first: list, chosen: list) -> list | None:
         """The evidence sentences that support `sentence`: the ones the model named, taken together
