@@ -287,3 +287,10 @@ def test_keep_unsupported_shows_a_dropped_sentence_flagged_in_place():
     assert [s.supported for s in a.sentences] == [True, False] and "(unsupported)" in a.answer
     a = ans.ask("How many midwives were suspended?", save=False)
     assert [s.supported for s in a.sentences] == [True]
+
+
+def test_an_answer_without_its_label_still_streams():
+    ans, *_ = make("Evidence: 1\nSix midwives were suspended.")
+    seen = []
+    a = ans.ask("How many midwives were suspended?", on_token=seen.append, save=False)
+    assert "".join(seen).strip() == "Six midwives were suspended." and not a.refused

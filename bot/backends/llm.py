@@ -274,6 +274,8 @@ class OpenAIServer(ChatModel):
                 "seed": self.seed, "stream": True, "stream_options": {"include_usage": True}}
         if stop:
             body["stop"] = stop
+        if grammar:
+            body["grammar"] = grammar  # llama.cpp's servers (llama-server, llama_cpp.server) honour GBNF
         stats = GenStats()
         t0 = time.perf_counter()
         try:

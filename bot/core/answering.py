@@ -53,7 +53,7 @@ def parse_output(raw: str) -> tuple[list[int], str, bool]:
         return [], text, (not text) or cit.is_refusal(text)
     picks = [int(x) for x in re.findall(r"\d+", m.group(1))]
     a = _ANSWER.search(raw, m.end())
-    text = raw[a.end():].strip() if a else ""
+    text = raw[a.end():].strip() if a else raw[m.end():].strip()  # a label-less answer on the next line
     declined = (not picks and "none" in m.group(1).lower()) or not text or cit.is_refusal(text)
     return picks, text, declined
 
@@ -89,6 +89,10 @@ class _AnswerStream:
         elif "\n" not in self.buf and len(self.buf) > 40 and not _EVIDENCE.match(self.buf):
             self.open = True  # no format at all: stream as it comes
             self.sink(self.buf)
+        elif "\n" in self.buf and not _ANSWER.match(self.buf.split("\n", 1)[1]) \
+                and not "answer:".startswith(self.buf.split("\n", 1)[1].strip().lower()):
+            self.open = True  # an evidence line but no "Answer:" (a server without grammars): the rest
+            self.sink(self.buf.split("\n", 1)[1])
 
 
 class Answerer(Session):
