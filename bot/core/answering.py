@@ -120,6 +120,7 @@ class Answerer(Session):
         answer = Answer(question=question, answer=REFUSAL_TEXT, refused=True, retrieved=passages, model=model.name)
         answer.timings = {"retrieve_ms": round(retrieve_ms, 1)}
         answer.stages = {"model": "none", "repair": None, "rejected": [], "judge_calls": 0}
+        self._texts: dict[str, str | None] = {}
         if not passages:
             answer.refusal_reason = "no passage matches the question"
             return self._finish(answer, t0, save)
@@ -199,7 +200,7 @@ class Answerer(Session):
         """P(yes) that the evidence states `text` as the answer to `question` (None: no judge)."""
         if self.settings.judge_threshold <= 0:
             return None
-        messages = judge_messages(self.settings.prompts_dir, question, text, evidence.render(_renumbered(evs)))
+        messages = judge_messages(self.settings.prompts_dir, question, text, evidence.render(evidence.numbered(evs)))
         t = time.perf_counter()
         with self._lock:
             p = self.model.yes_probability(messages)
@@ -304,7 +305,7 @@ class Answerer(Session):
     def _quote_evidence(self, answer: Answer, question: str, picked: list, chosen: list):
         """When the model's words fail: the evidence sentence that holds the kind of thing asked
         for and shares most with the question, quoted verbatim, if the judge accepts it."""
-        q = cit.content_tokens(question) - _QUESTION_WORDS
+        q = cit.content_tokens(question) - checking.QUESTION_WORDS
         if len(q) < 2:
             return None
         ranked = []
@@ -323,8 +324,12 @@ class Answerer(Session):
         return None
 
     def _article_text(self, article_id: str) -> str | None:
-        getter = getattr(self.index, "article", None)
-        return getter(article_id).get("text") if getter else None
+        """An article's whole text, read once per question (the checks ask for it per sentence)."""
+        texts = self.__dict__.setdefault("_texts", {})
+        if article_id not in texts:
+            getter = getattr(self.index, "article", None)
+            texts[article_id] = getter(article_id).get("text") if getter else None
+        return texts[article_id]
 
     def _finish(self, answer: Answer, t0: float, save: bool) -> Answer:
         answer.timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
@@ -337,16 +342,12 @@ class Answerer(Session):
         return answer
 
 
-_QUESTION_WORDS = frozenset({"many", "much", "name", "happen", "happened", "kind", "type"})
-
-
 def _contributing(sentence: str, question: str, evs: list) -> list:
     """The fewest evidence sentences that together give everything of the answer sentence's own (its
     numbers, names and content words the question does not have); at least the best one."""
     q = cit.content_tokens(question) | cit.names(question)
     own = (cit.content_tokens(sentence) | cit.numbers(sentence) | cit.names(sentence)) - q
-    gives = [(own & (cit.content_tokens(e.text) | cit.numbers(e.text) | {cit.stem(w) for w in cit.words(e.text)}), e)
-             for e in evs]
+    gives = [(own & _facts(e.text), e) for e in evs]  # content tokens are stems of words: _facts holds them
     used: list = []
     covered: set[str] = set()
     for got, e in sorted(gives, key=lambda x: -len(x[0])):  # fewest sentences that cover what it says
@@ -366,13 +367,16 @@ def _covered(sentence: str, question: str, evs: list, chosen: list, most: int = 
         if support.ok or not support.missing:
             break
         lacking = set(support.missing)
-        best = max((e for e in chosen if e not in evs),
-                   key=lambda e: len(lacking & (cit.numbers(e.text) | {cit.stem(w) for w in cit.words(e.text)})),
-                   default=None)
-        if best is None or not lacking & (cit.numbers(best.text) | {cit.stem(w) for w in cit.words(best.text)}):
+        best = max((e for e in chosen if e not in evs), key=lambda e: len(lacking & _facts(e.text)), default=None)
+        if best is None or not lacking & _facts(best.text):
             break
         evs.append(best)
     return evs
+
+
+def _facts(text: str) -> set[str]:
+    """What a sentence can give an answer: its numbers and the stems of all its words."""
+    return cit.numbers(text) | {cit.stem(w) for w in cit.words(text)}
 
 
 def _has_words(text: str) -> bool:
@@ -381,14 +385,7 @@ def _has_words(text: str) -> bool:
 
 def _confident(question: str, pool: list) -> bool:
     """Retrieval is confident when one sentence holds most of the question's words."""
-    q = cit.content_tokens(question) - _QUESTION_WORDS
+    q = cit.content_tokens(question) - checking.QUESTION_WORDS
     if len(q) < 2 or not pool:
         return False
     return max(len(cit.content_tokens(s.text) & q) for s in pool) >= 0.6 * len(q)
-
-
-def _renumbered(evs: list) -> list:
-    out = [evidence.EvSentence(e.prep, e.start, e.end, e.text, e.rank, e.order, e.score) for e in evs]
-    for i, e in enumerate(out, 1):
-        e.n = i
-    return out

@@ -16,6 +16,9 @@ import re
 
 from bot.core import citations as cit
 
+# words of a question that name the kind of answer, not its topic ("how many", "what happened")
+QUESTION_WORDS = frozenset({"many", "much", "name", "happen", "happened", "kind", "type"})
+
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|old|long|far|big|large|tall|high|fast|heavy|deep)\b|\bby how much\b|"
     r"\bwhat (?:was |is |were |are )?(?:the )?(?:number|percentage|proportion|rate|total|figure|amount|age|price|"

@@ -175,13 +175,17 @@ def render(chosen: list[EvSentence]) -> str:
     return "\n".join(lines)
 
 
+def numbered(sents: list[EvSentence]) -> list[EvSentence]:
+    """Copies of `sents` numbered 1..n in the given order (the originals keep their numbers)."""
+    out = [EvSentence(s.prep, s.start, s.end, s.text, s.rank, s.order, s.score) for s in sents]
+    for i, s in enumerate(out, 1):
+        s.n = i
+    return out
+
+
 def best_passage_sentences(sents: list[EvSentence], limit: int = 14) -> list[EvSentence]:
     """All sentences of the passage holding the best-scored sentence, in order (for a retry)."""
     if not sents:
         return []
     top = max(sents, key=lambda s: s.score)
-    own = sorted((s for s in sents if s.prep is top.prep), key=lambda s: s.order)[:limit]
-    out = [EvSentence(s.prep, s.start, s.end, s.text, s.rank, s.order, s.score) for s in own]
-    for i, s in enumerate(out, 1):
-        s.n = i
-    return out
+    return numbered(sorted((s for s in sents if s.prep is top.prep), key=lambda s: s.order)[:limit])

@@ -94,7 +94,7 @@ def check_answer(raw: str, question: str, packed: list[Prepared], keep_unsupport
 def _quote_for(question: str, preps: list[Prepared], article_text) -> tuple[Prepared, str, cit.Support] | None:
     """When the model points at a passage ("[3]") but writes nothing, answer with that passage's
     sentence that best matches the question, quoted verbatim (so it is checked by construction)."""
-    q = cit.content_tokens(question) - _QUESTION_WORDS
+    q = cit.content_tokens(question) - checking.QUESTION_WORDS
     if len(q) < 2:
         return None
     best = None
@@ -111,9 +111,6 @@ def _quote_for(question: str, preps: list[Prepared], article_text) -> tuple[Prep
     if not support.ok or off_topic(question, prep, article_text):
         return None
     return prep, seg, support
-
-
-_QUESTION_WORDS = frozenset({"many", "much", "name", "happen", "happened", "kind", "type"})
 
 
 _PHRASES = (
