@@ -234,6 +234,14 @@ def test_a_decline_with_confident_retrieval_is_asked_again_with_the_best_passage
     assert a.stages["model"] == "declined" and a.cited_files == ["b.txt"]
 
 
+def test_a_decline_resting_on_a_sentence_that_says_it_is_unknown_is_not_asked_again():
+    e = "Fire crews were called to the old mill at dawn. The cause of the blaze at the mill is not yet known."
+    ans, model, _ = make(["Evidence: 2\nAnswer: The cause of the blaze is not yet known.",
+                          "Evidence: 1\nAnswer: Fire crews were called to the old mill at dawn."], passages=[P(1, e, "e")])
+    a = ans.ask("What caused the blaze at the old mill?", save=False)
+    assert a.refused and len(model.history) == 1 and a.refusal_reason == "the articles say this is not known"
+
+
 def test_a_decline_without_confident_retrieval_is_a_refusal():
     ans, model, _ = make("Evidence: none")
     a = ans.ask("What did the price of petrol in Sydney reach?", save=False)

@@ -70,7 +70,8 @@ def test_unrelated_content_is_rejected():
 
 def test_refusal_detection():
     for t in ("NOT IN ARTICLES", "The articles do not mention the price of petrol.",
-              "The passages don't say how many votes it received.", "This information is not provided."):
+              "The passages don't say how many votes it received.", "This information is not provided.",
+              "The cause of the blaze is not yet known.", "The toll was not so far disclosed."):
         assert cit.is_refusal(t), t
     assert not cit.is_refusal("Six midwives were suspended.")
 

@@ -138,7 +138,10 @@ class Answerer(Session):
         picks, text, declined = parse_output(raw)
         answer.stages["model"] = "declined" if declined else "answered"
         result = None if declined else self._check(answer, question, text, picks, chosen, keep_unsupported)
-        if result is None and declined and _confident(question, pool):
+        # a decline resting on evidence that itself says the thing is not known ("the cause is as
+        # yet unknown") is the articles' answer: asking again would only find a wrong one
+        said_unknown = declined and any(cit.is_refusal(chosen[n - 1].text) for n in picks if 0 < n <= len(chosen))
+        if result is None and declined and not said_unknown and _confident(question, pool):
             retry = evidence.best_passage_sentences(pool)
             raw2, cancelled = self._generate(answer, question, retry, None, t0, extra=True)
             if cancelled:
@@ -150,14 +153,15 @@ class Answerer(Session):
                 result = self._check(answer, question, text2, picks2, retry, keep_unsupported)
                 if result is not None:
                     answer.stages["repair"] = "retry_best_passage"
-        if result is None and (declined or not _has_words(text)):
+        if result is None and not said_unknown and (declined or not _has_words(text)):
             # the model named evidence but wrote no usable words: quote the sentence, if the judge
             # is sure of it (an answer the checks rejected is not replaced by a neighbouring quote)
             result = self._quote_evidence(answer, question, [chosen[n - 1] for n in picks if 0 < n <= len(chosen)], chosen)
             if result is not None:
                 answer.stages["repair"] = "quoted_evidence"
         if result is None:
-            answer.refusal_reason = ("the model found no answer in the passages" if declined
+            answer.refusal_reason = ("the articles say this is not known" if said_unknown
+                                     else "the model found no answer in the passages" if declined
                                      else "no sentence of the answer passed the checks: " + "; ".join(answer.stages["rejected"][:3]))
             if keep_unsupported and text and not declined:
                 answer.sentences = [Sentence(text, [], False, answer.refusal_reason)]

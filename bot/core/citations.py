@@ -47,7 +47,7 @@ _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Sen|Rep|Prof|Inc|Ltd|Co
 REFUSAL = re.compile(
     r"not\s+in\s+(?:the\s+)?articles|"
     r"\b(?:do|does|did)\s*(?:n['’]t|\s+not)\s+(?:say|mention|state|specify|provide|contain|include|give|report|indicate|disclose|reveal)\b|"
-    r"\b(?:is|are|was|were)\s*(?:n['’]t|\s+not)\s+(?:mentioned|provided|specified|stated|given|available|reported|included|known|disclosed|clear)\b|"
+    r"\b(?:is|are|was|were)\s*(?:n['’]t|\s+not)\s+(?:yet\s+|(?:as\s+)?yet\s+|so\s+far\s+)?(?:mentioned|provided|specified|stated|given|available|reported|included|known|disclosed|clear)\b|"
     r"\bno\s+(?:information|mention|details?|data|answer)\b|"
     r"\b(?:cannot|can['’]t|unable\s+to)\s+(?:be\s+)?(?:determine|determined|answer|find|found|tell|say|provide)\b|"
     r"\bnot\s+(?:enough|sufficient)\s+information\b|\bthere\s+is\s+no\s+(?:information|mention)\b|"
