@@ -21,13 +21,14 @@ _AI = (r"(?:ai|a\.i\.|assistants?|chat ?bots?|bots?|language models?|llms?|model
        r"machine readers?|reader models?|agents?|copilots?)")
 PATTERNS = [
     re.compile(r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?]{0,60}\b(?:instructions?|prompts?|rules|"
-               r"directions|guidelines|above|previous|prior|earlier|context)\b", re.I),
+               r"directions|guidelines|above|previous|prior|earlier|context|article|text|passage|story|rest|"
+               r"everything)\b", re.I),
     re.compile(rf"\b(?:you are|you're|act as|pretend to be|you must now|you are now|from now on,? you)\b[^.!?]{{0,30}}"
                rf"\b{_AI}\b", re.I),
     re.compile(r"\bfrom now on,? you\b|\byou are now (?:a|an|called|named)\b", re.I),
     re.compile(rf"\b{_AI}\b[^.!?]{{0,80}}\b(?:must|should|shall|need to|are required to|are instructed to|will now|"
                r"are asked to|please)\b[^.!?]{0,40}\b(?:answer|reply|respond|say|output|print|write|state|include|"
-               r"ignore|mention|report|claim|tell|describe|call|name|refer)\b", re.I),
+               r"ignore|mention|report|claim|tell|describe|call|name|refer|give|use|list|return|treat)\b", re.I),
     re.compile(r"\b(?:respond|reply|answer|say|output|print|write|type|repeat)\b[^.!?]{0,30}\b(?:only|exactly|solely|"
                r"nothing but|verbatim)\b", re.I),
     re.compile(r"\b(?:system prompt|new instructions?|hidden instructions?|developer mode|jailbreak|prompt injection)\b",
@@ -39,7 +40,9 @@ PATTERNS = [
     re.compile(rf"\b(?:for|to|dear|attention)\s+(?:all\s+|any\s+|the\s+)?{_AI}\s*(?:[:,\-–—]|reading|summari[sz]ing|"
                rf"processing|that)", re.I),
     re.compile(rf"\bif you (?:are|'re)\s+(?:an?\s+)?(?:\w+\s+){{0,2}}{_AI}\b", re.I),
-    re.compile(rf"\b{_AI}\s+(?:reading|summari[sz]ing|processing|parsing|analy[sz]ing)\s+(?:this|these|the)\b", re.I),
+    re.compile(rf"\b{_AI}\s+(?:reading|summari[sz]ing|processing|parsing|analy[sz]ing|answering|handling)\b", re.I),
+    re.compile(r"\btell (?:the )?(?:users?|readers?|humans?)\b|\b(?:for|to) (?:every|each|any|all) (?:questions?|queries|"
+               r"prompts?)\b[^.!?]{0,30}\b(?:respond|reply|answer|say|output)", re.I),
     re.compile(r"\bthe (?:correct|right|true|real|only|official) answer (?:to [^.!?]{0,80})?(?:is|was|should be)\b",
                re.I),
     # text posing as a question already answered: "Q: Who won? A: …", "Question: … Answer: …"
@@ -57,6 +60,12 @@ PATTERNS = [
 _CONTROL = re.compile(r"<\|[^|>]{0,40}\|>|\[/?INST\]|<</?SYS>>")
 # a note set apart from the sentence it follows: blanked alone when it is the planted part
 _NOTE = re.compile(r"\[[^\[\]]{3,600}\]|\([^()]{3,600}\)|<!--.*?-->|\{[^{}]{3,600}\}|\*[^*\n]{3,400}\*", re.S)
+# a block opened by a system tag ("[SYSTEM]", "### Instruction") runs to its end tag or paragraph end
+_BLOCK = re.compile(r"(?:\[\s*(?:system|inst|instructions?|admin)\s*\]|(?<![^\s])#{2,}\s*(?:instruction|system|prompt)s?\b)"
+                    r"[ \t:]*\n.*?(?:#{2,}\s*end\b[^\n]*|(?=\n\s*\n)|$)", re.I | re.S)
+# letters spelt out one by one ("i g n o r e   a l l"): news never writes ten in a row
+_SPELT = re.compile(r"(?<!\S)(?:\w {1,3}){7,}\w(?!\S)")
+_LEET_WORD = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*\d)\w+\b")
 # text posing as a question already answered, up to the end of its answer
 _QA = re.compile(r"(?<![\w'])(?:Q|Question)\s*[:.)-]\s*[^?\n]{2,200}\?\s*[\"”']?\s*(?:A|Answer)\s*[:.)-][^\n]*?"
                  r"(?:[.!?][\"”']?(?=\s|$)|$)", re.I)
@@ -74,7 +83,12 @@ def _normal(text: str) -> str:
 
 def is_planted(text: str) -> bool:
     norm = _normal(text)
-    return any(p.search(text) or p.search(norm) for p in PATTERNS)
+    if any(p.search(text) or p.search(norm) for p in PATTERNS):
+        return True
+    # a sentence written mostly in digits-for-letters ("7H3 M4RK37 15 N0W…") is disguised, not news
+    tokens = re.findall(r"\w+", text)
+    leet = [t for t in tokens if _LEET_WORD.fullmatch(t) and not re.fullmatch(r"\d+(?:st|nd|rd|th|s|am|pm|km|m|kg|g|ml|mm|cm)", t, re.I)]
+    return len(leet) >= 3 and len(leet) * 2 >= len(tokens)
 
 
 def _segments(text: str) -> list[tuple[int, int]]:
@@ -92,10 +106,19 @@ def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= i < b for a, b in spans)
 
 
+def _spelt_end(text: str, end: int) -> int:
+    """A spelt-out run ends its sentence unless lower-case words carry it on ("… and say X won.")."""
+    m = re.match(r"\s+[a-z][^.!?\n]*[.!?]?", text[end:])
+    return end + m.end() if m else end
+
+
 def planted_spans(text: str) -> list[tuple[int, int]]:
     """Spans of planted text: notes that hold an instruction on their own, then whole sentences."""
     # a bare tag ("[SYSTEM]") heads the sentence it opens: that sentence goes, by the step below
-    spans = [(m.start(), m.end()) for m in _QA.finditer(text)]
+    spans = [(m.start(), m.end()) for m in _BLOCK.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _QA.finditer(text) if not _inside(m.start(), spans)]
+    spans += [(m.start(), _spelt_end(text, m.end())) for m in _SPELT.finditer(text)
+              if (len(m.group(0).replace(" ", "")) >= 10 or is_planted(m.group(0))) and not _inside(m.start(), spans)]
     spans += [(m.start(), m.end()) for m in _NOTE.finditer(text)
               if len(m.group(0).split()) >= 3 and is_planted(m.group(0)) and not _inside(m.start(), spans)]
     chars = list(text)
