@@ -237,7 +237,9 @@ def passage_sentences(text: str) -> list[tuple[int, int]]:
         start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+    # trimmed, so a sentence after blanked planted text does not start inside it
+    return [(a + len(text[a:b]) - len(text[a:b].lstrip()), a + len(text[a:b].rstrip()))
+            for a, b in spans if text[a:b].strip()]
 
 
 def check(sentence: str, passage: str, question: str = "", title: str = "", min_overlap: float = 0.6) -> Support:
