@@ -33,31 +33,71 @@ def _default_prompts_dir() -> Path:
 class Settings(BaseModel):
     """Every knob of newsbot. Field descriptions are shown by `newsbot doctor`."""
 
-    model_config = {"extra": "forbid", "validate_assignment": True}
+    model_config = {"extra": "forbid", "validate_assignment": True, "allow_inf_nan": False}
 
     index_dir: Path = Field(Path("index"), description="On-disk index (Chroma store, keyword index, registry, history).")
     models_dir: Path = Field(default_factory=_default_models_dir, description="Where pulled models live.")
     prompts_dir: Path = Field(default_factory=_default_prompts_dir, description="Prompt template files.")
     chat_model: str = Field("qwen2.5-coder-1.5b-instruct", description="Catalogue name or path to a .gguf file.")
     embed_model: str = Field("all-minilm-l6-v2", description="Catalogue name of the embedding model.")
-    n_ctx: int = Field(4096, ge=512, description="Model context size in tokens.")
-    n_threads: int = Field(0, ge=0, description="CPU threads for the model (0: all cores).")
-    n_batch: int = Field(512, ge=8, description="Prompt batch size for llama.cpp.")
+    n_ctx: int = Field(4096, ge=512, le=131072, description="Model context size in tokens.")
+    n_threads: int = Field(0, ge=0, le=1024, description="CPU threads for the model (0: all cores).")
+    n_batch: int = Field(512, ge=8, le=131072, description="Prompt batch size for llama.cpp.")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic).")
-    seed: int = Field(42, description="Random seed for generation.")
-    max_tokens: int = Field(96, ge=8, description="Most tokens generated for an answer.")
+    seed: int = Field(42, ge=0, le=2**32 - 1, description="Random seed for generation.")
+    max_tokens: int = Field(96, ge=8, le=8192, description="Most tokens generated for an answer.")
     k: int = Field(8, ge=1, le=100, description="Passages considered per question before packing.")
-    prompt_budget: int = Field(260, ge=64, description="Prompt tokens spent on the evidence sentences of an answer.")
+    prompt_budget: int = Field(260, ge=64, le=131072, description="Prompt tokens spent on the evidence sentences of an answer.")
+    max_question_chars: int = Field(1000, ge=10, le=100000, description="Longest question accepted, in characters.")
     judge_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Least P(yes) of the yes/no judge for an answer to be shown (0: no judge).")
     quote_threshold: float = Field(0.75, ge=0.0, le=1.0, description="Least P(yes) of the judge for an evidence sentence quoted when the model wrote no answer.")
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store.")
     llm_url: str | None = Field(None, description="Use an OpenAI-compatible server (http://host:port/v1) for generation.")
-    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait on the model server.")
-    lock_timeout: float = Field(10.0, ge=0, description="Seconds to wait for another process's index lock.")
-    max_file_mb: float = Field(20.0, gt=0, description="Larger input files are refused by ingest.")
+    llm_timeout: float = Field(120.0, gt=0, le=86400, description="Seconds to wait on the model server.")
+    lock_timeout: float = Field(10.0, ge=0, le=86400, description="Seconds to wait for another process's index lock.")
+    max_file_mb: float = Field(20.0, gt=0, le=4096, description="Larger input files are refused by ingest.")
 
     def resolved_threads(self) -> int:
         return self.n_threads or (os.cpu_count() or 1)
+
+
+def allowed_range(name: str) -> str:
+    """" (allowed: 1 to 100)" for a numeric setting with bounds, else ""."""
+    field_ = Settings.model_fields.get(name)
+    if field_ is None:
+        return ""
+    lo = hi = None
+    for m in field_.metadata:
+        for attr, side in (("ge", "lo"), ("gt", "lo"), ("le", "hi"), ("lt", "hi")):
+            v = getattr(m, attr, None)
+            if v is not None:
+                num = f"{v:g}" if isinstance(v, float) else str(v)
+                text = f"{'more than ' if attr == 'gt' else 'less than ' if attr == 'lt' else ''}{num}"
+                lo, hi = (text, hi) if side == "lo" else (lo, text)
+    if lo is None and hi is None:
+        return ""
+    if lo is not None and hi is not None:
+        return f" (allowed: {lo} to {hi})"
+    return f" (allowed: {'at least ' + lo if lo is not None else 'at most ' + hi})"
+
+
+def check_index_dir(path: Path, origin: str | None = None) -> None:
+    """A usage error (exit 2) when `path` cannot be an index directory: a regular file, or a
+    path under a regular file. (A directory that cannot be created is caught when it is made.)"""
+    path = Path(path).expanduser()
+    what = f"index_dir {path}" + (f" ({origin})" if origin and origin != "default" else "")
+    try:
+        if path.exists() and not path.is_dir():
+            raise UsageError("Bad index directory", f"{what} is a file, not a directory; give a directory "
+                             "with --index.")
+        for parent in path.absolute().parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise UsageError("Bad index directory", f"{what} is under {parent}, which is a file, not a "
+                                     "directory; give a directory with --index.")
+                break
+    except OSError as exc:  # e.g. a name too long
+        raise UsageError("Bad index directory", f"{what}: {exc.strerror or exc}; give a directory with --index.") from None
 
 
 @dataclass
@@ -108,5 +148,6 @@ def load_settings(flags: dict[str, Any] | None = None) -> LoadedSettings:
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ".".join(str(p) for p in err["loc"])
-        raise UsageError("Bad setting", f"{name} ({origins.get(name, '?')}): {err['msg']}.") from None
+        raise UsageError("Bad setting", f"{name} ({origins.get(name, '?')}): {err['msg']}{allowed_range(name)}.") from None
+    check_index_dir(settings.index_dir, origins["index_dir"])
     return LoadedSettings(settings, origins, path)

@@ -194,9 +194,97 @@ def check_file(path: Path, mf: ModelFile, deep: bool = False) -> FileStatus:
             pass
     digest = sha256_file(path)
     if digest != mf.sha256:
+        stamp.unlink(missing_ok=True)  # a stale stamp must not vouch for this file again
         return FileStatus(path, True, False, "sha256 mismatch (corrupt)")
     _write_stamp(path, digest)
     return FileStatus(path, True, True)
+
+
+# ggml tensor types: (elements per block, bytes per block)
+_GGML_TYPES = {0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24), 8: (32, 34), 9: (32, 36),
+               10: (256, 84), 11: (256, 110), 12: (256, 144), 13: (256, 176), 14: (256, 210), 15: (256, 292),
+               16: (256, 66), 17: (256, 74), 18: (256, 98), 19: (256, 50), 20: (32, 18), 21: (256, 110),
+               22: (256, 82), 23: (256, 136), 24: (1, 1), 25: (1, 2), 26: (1, 4), 27: (1, 8), 28: (1, 8),
+               29: (256, 56), 30: (1, 2), 34: (256, 54), 35: (256, 66)}
+_GGUF_SCALAR = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}  # value type -> bytes
+
+
+def gguf_problem(path: Path) -> str | None:
+    """What is wrong with a .gguf file without loading it, or None: the magic bytes "GGUF", a
+    known version, a header that parses, and a file at least as long as its tensors need (a cut
+    download keeps a valid header). Reads the header only."""
+    import struct
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            def read(n: int) -> bytes:
+                b = fh.read(n)
+                if len(b) < n:
+                    raise EOFError
+                return b
+
+            def string() -> bytes:
+                (n,) = struct.unpack("<Q", read(8))
+                if n > size:
+                    raise ValueError("bad string length")
+                return read(n)
+
+            if read(4) != b"GGUF":
+                return "not a GGUF file (no GGUF magic bytes)"
+            (version,) = struct.unpack("<I", read(4))
+            if version not in (2, 3):
+                return f"unsupported GGUF version {version}"
+            n_tensors, n_kv = struct.unpack("<QQ", read(16))
+            if n_tensors > 1_000_000 or n_kv > 1_000_000:
+                return "GGUF header is damaged (implausible counts)"
+            align = 32
+            for _ in range(n_kv):
+                key = string()
+                (vtype,) = struct.unpack("<I", read(4))
+                if vtype == 8:
+                    string()
+                elif vtype == 9:
+                    etype, count = struct.unpack("<IQ", read(12))
+                    if etype == 8:
+                        for _ in range(count):
+                            string()
+                    elif etype in _GGUF_SCALAR and _GGUF_SCALAR[etype] * count <= size:
+                        fh.seek(_GGUF_SCALAR[etype] * count, 1)
+                    else:
+                        return "GGUF header is damaged (bad metadata array)"
+                elif vtype in _GGUF_SCALAR:
+                    value = read(_GGUF_SCALAR[vtype])
+                    if key == b"general.alignment" and vtype == 4:
+                        align = struct.unpack("<I", value)[0] or 32
+                else:
+                    return f"GGUF header is damaged (unknown value type {vtype})"
+            end = 0
+            for _ in range(n_tensors):
+                string()
+                (n_dims,) = struct.unpack("<I", read(4))
+                if n_dims > 8:
+                    return "GGUF header is damaged (bad tensor dimensions)"
+                dims = struct.unpack(f"<{n_dims}Q", read(8 * n_dims))
+                ttype, offset = struct.unpack("<IQ", read(12))
+                if ttype not in _GGML_TYPES:
+                    end = None  # a tensor type this check does not know: size unchecked
+                    continue
+                elems = 1
+                for d in dims:
+                    elems *= d
+                per_block, block_bytes = _GGML_TYPES[ttype]
+                if end is not None:
+                    end = max(end, offset + elems // per_block * block_bytes)
+            data_start = (fh.tell() + align - 1) // align * align
+    except (EOFError, struct.error, ValueError):
+        return "GGUF header is cut short or damaged (truncated file?)"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if end is not None and size < data_start + end:
+        return f"file is {size} bytes but its tensors need {data_start + end} (truncated download?)"
+    return None
 
 
 def status(spec: ModelSpec, models_dir: Path, deep: bool = False) -> ModelStatus:

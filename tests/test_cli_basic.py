@@ -36,8 +36,10 @@ def test_doctor_json_reports_settings_origins_and_models(tmp_path):
     assert data["settings"]["index_dir"] == {"value": str(tmp_path / "idx"), "from": "flag"}
     assert data["settings"]["models_dir"]["from"] == "env:NEWSBOT_MODELS_DIR"
     assert data["packages"]["llama-cpp-python"] and data["cpu_threads"] >= 1
-    assert res.exit_code == (0 if data["ok"] else 1)
-    assert data["ok"], data["problems"]
+    # no index there yet: the one problem, exit 4 (index missing), with what to do
+    assert data["problems"] == [f"index: no index at {tmp_path / 'idx'}: run `newsbot ingest FOLDER --index "
+                                f"{tmp_path / 'idx'}` first."], data["problems"]
+    assert not data["ok"] and res.exit_code == 4 and data["index"]["state"] == "missing"
 
 
 def test_doctor_catches_a_corrupted_model(tmp_path, monkeypatch):

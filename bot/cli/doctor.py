@@ -22,7 +22,8 @@ def register(app: typer.Typer) -> None:
         index: Optional[Path] = IndexOpt,
         chroma_url: Optional[str] = ChromaOpt,
         llm_url: Optional[str] = LlmUrlOpt,
-        deep: bool = typer.Option(False, "--deep", help="Re-hash model files instead of trusting verification stamps."),
+        deep: bool = typer.Option(False, "--deep", help="Re-hash model files instead of trusting verification stamps, "
+                                  "and load the chat model."),
         repair: bool = typer.Option(True, "--repair/--no-repair", help="Remove leftovers of an interrupted ingest."),
         json_: bool = JsonOpt,
     ) -> None:
@@ -48,9 +49,8 @@ def register(app: typer.Typer) -> None:
             if st["needed"] and not st["verified"]:
                 what = st["problem"] or "missing"
                 problems.append(f"model {spec.name}: {what}; run `newsbot models pull {spec.name}`")
-        if s.chat_model not in CATALOGUE and not s.llm_url:
-            if not Path(s.chat_model).expanduser().is_file():
-                problems.append(f"chat model file {s.chat_model} not found")
+        if not s.llm_url:
+            _check_chat_model(s, deep, problems, models)
         if s.llm_url:
             _check_llm_server(s, problems)
         idx_report = _index_report(s, repair, problems)
@@ -72,8 +72,42 @@ def register(app: typer.Typer) -> None:
             print_json(report)
         else:
             _print(report)
-        if problems:
-            raise typer.Exit(ExitCode.FAILURE)
+        if problems:  # 4 when the index (missing or damaged) is all that is wrong
+            index_only = all(p.startswith("index") for p in problems) and idx_report.get("state") in ("missing", "error")
+            raise typer.Exit(ExitCode.INDEX if index_only else ExitCode.FAILURE)
+
+
+def _check_chat_model(s, deep: bool, problems: list[str], models: list[dict]) -> None:
+    """The chat model `ask` would load: a file given by path must be a complete GGUF file (its
+    header, and a size that holds its tensors); with --deep the model is loaded."""
+    from bot.models import CATALOGUE, gguf_problem
+
+    if s.chat_model in CATALOGUE:
+        spec = CATALOGUE[s.chat_model]
+        if spec.role != "chat":
+            problems.append(f"chat_model {s.chat_model} is a {spec.role} model; give a chat model")
+            return
+        if not next((m["verified"] for m in models if m["name"] == spec.name), False):
+            return  # already reported with the catalogue
+        path = Path(s.models_dir) / spec.name / spec.files[0].filename
+    else:
+        path = Path(s.chat_model).expanduser()
+        if not path.is_file():
+            problems.append(f"chat model file {s.chat_model} not found; give a .gguf file or a catalogue name")
+            return
+        bad = gguf_problem(path)
+        if bad:
+            problems.append(f"chat model file {path}: {bad}; give a complete .gguf file or a catalogue name")
+            return
+    if deep:
+        from bot.backends.llm import load_chat_model
+        from bot.errors import NewsbotError
+
+        try:
+            model = load_chat_model(s)
+            getattr(model, "llm", None)  # the in-process model loads on first use
+        except NewsbotError as exc:
+            problems.append(f"chat model {path} does not load: {exc.one_line()}")
 
 
 def _check_llm_server(s, problems: list[str]) -> None:

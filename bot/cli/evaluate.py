@@ -53,6 +53,9 @@ def eval_command(
     from bot.core.answering import Answerer
 
     answerer = Answerer(s)  # one index and one model for the whole run
+    index = getattr(answerer, "index", None)
+    if hasattr(index, "check"):
+        index.check()  # a missing or damaged index fails before the model is loaded
     _load_model(answerer)
     t0 = time.perf_counter()
     result = _run_with_progress(answerer, qs, output, s.k, resume, keep_unsupported)

@@ -27,18 +27,33 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from bot.config import check_index_dir
 from bot.core.chunking import chunk_spans, token_counter
 from bot.core.parsing import SUPPORTED_EXTS, date_bound, date_int, normalize_text, parse_file
 from bot.core.retrieval import chroma_where, collapse_duplicates, diversify, matches, rrf
 from bot.core.types import Article, Passage
-from bot.errors import IndexError_, UsageError
+from bot.errors import IndexError_, NewsbotError, UsageError
 
 SCHEMA_VERSION = 1
 NUM_PERM = 128
 SHINGLE = 3
 MINHASH_SCHEME = "affine32"
 NEAR_DUP_THRESHOLD = 0.6  # Jaccard of word 3-shingles: lightly edited copies of one story
-BATCH_CHUNKS = int(os.environ.get("NEWSBOT_INGEST_BATCH", "1024") or 1024)  # chunks embedded per flush (sorted by length: less padding)
+
+
+def _batch_chunks() -> int:
+    """Chunks embedded per flush (sorted by length: less padding); env NEWSBOT_INGEST_BATCH."""
+    raw = os.environ.get("NEWSBOT_INGEST_BATCH", "").strip()
+    if not raw:
+        return 1024
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 1_000_000:
+        raise UsageError("Bad setting", f"NEWSBOT_INGEST_BATCH (env): {raw!r} is not a whole number from 1 to 1000000.")
+    return value
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -74,6 +89,7 @@ class IngestReport:
     duplicates: int = 0
     near_duplicates: int = 0
     removed: int = 0  # articles whose files disappeared from an ingested folder
+    restored: int = 0  # chunks of the registry missing from the vector store, embedded again
     failed: list[dict] = field(default_factory=list)  # {"file", "reason"}
     chunks_added: int = 0
     articles: int = 0  # total after the run
@@ -187,6 +203,114 @@ def _lock_error(root: Path, timeout: float) -> IndexError_:
                        f"again (waited {timeout:g}s; raise lock_timeout to wait longer).")
 
 
+def _no_index(root: Path) -> IndexError_:
+    return IndexError_("No index", f"no index at {root}: run `newsbot ingest FOLDER --index {root}` first.")
+
+
+def _registry_error(root: Path, exc: sqlite3.Error) -> NewsbotError | None:
+    """The index error for a registry failure that is not a bug (damage, lock, read-only, full
+    disk); None for programming errors, which stay unexpected."""
+    text = " ".join(str(exc).split())
+    low = text.lower()
+    path = root / "registry.sqlite"
+    if isinstance(exc, sqlite3.OperationalError):
+        if "locked" in low or "busy" in low:
+            return IndexError_("Index is locked", f"{path}: {text}; another newsbot process is writing to {root}, "
+                               "wait for it to finish and try again.")
+        if "readonly" in low or "read-only" in low:
+            return IndexError_("Index is read-only", f"{path}: {text}; make {root} writable, or give another --index.")
+        if "full" in low:
+            return IndexError_("Disk full", f"{path}: {text}; free some space, then run the command again.")
+        if not any(w in low for w in ("disk i/o", "no such table", "no such column", "unable to open", "malformed",
+                                      "corrupt", "not a database")):
+            return None
+    elif type(exc) is not sqlite3.DatabaseError and not isinstance(exc, (sqlite3.InternalError, sqlite3.DataError)):
+        return None  # IntegrityError, ProgrammingError, ...: a bug, not damage
+    return IndexError_("Index registry unreadable", f"{path}: {text}; run `newsbot doctor`, or delete {root} and "
+                       "ingest again.")
+
+
+def _translate(cur_or_conn, exc: sqlite3.Error):
+    err = _registry_error(getattr(cur_or_conn, "index_root", None) or Path("."), exc)
+    if err is None:
+        raise exc
+    raise err from None
+
+
+class _RegistryCursor(sqlite3.Cursor):
+    """Registry damage found while reading rows becomes an IndexError_ (exit 4) that says what to do."""
+
+    @property
+    def index_root(self):
+        return getattr(self.connection, "index_root", None)
+
+    def execute(self, *args):
+        try:
+            return super().execute(*args)
+        except sqlite3.Error as exc:
+            _translate(self, exc)
+
+    def executemany(self, *args):
+        try:
+            return super().executemany(*args)
+        except sqlite3.Error as exc:
+            _translate(self, exc)
+
+    def executescript(self, *args):
+        try:
+            return super().executescript(*args)
+        except sqlite3.Error as exc:
+            _translate(self, exc)
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            _translate(self, exc)
+
+    def fetchmany(self, *args):
+        try:
+            return super().fetchmany(*args)
+        except sqlite3.Error as exc:
+            _translate(self, exc)
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            _translate(self, exc)
+
+    def __next__(self):
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            _translate(self, exc)
+
+
+class _RegistryConnection(sqlite3.Connection):
+    index_root: Path | None = None
+
+    def cursor(self, factory=_RegistryCursor):
+        return super().cursor(factory)
+
+    def execute(self, *args):
+        return self.cursor().execute(*args)
+
+    def executemany(self, *args):
+        return self.cursor().executemany(*args)
+
+    def executescript(self, *args):
+        return self.cursor().executescript(*args)
+
+
+def _make_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError("Bad index directory", f"cannot create {path} ({exc.strerror or exc}); give a directory you "
+                         "can write with --index.") from None
+
+
 # ----------------------------------------------------------------------------- the index
 
 class Index:
@@ -198,7 +322,7 @@ class Index:
         self._store = None
         self._kw = None
         self._counter = None
-        self.batch_chunks = BATCH_CHUNKS
+        self.batch_chunks = _batch_chunks()
 
     # ------------------------------------------------------------------ resources
 
@@ -220,13 +344,17 @@ class Index:
 
     def db(self, create: bool = False) -> sqlite3.Connection:
         if self._db is None:
+            if create:
+                check_index_dir(self.root)
             if not self.exists():
                 if not create:
-                    raise IndexError_("No index", f"{self.root} has no index yet; run `newsbot ingest PATH` first.")
-                self.root.mkdir(parents=True, exist_ok=True)
+                    raise _no_index(self.root)
+                _make_dir(self.root)
+            conn = None
             try:
                 conn = sqlite3.connect(str(self.registry_path), timeout=max(5.0, self.settings.lock_timeout),
-                                       isolation_level=None, check_same_thread=False)
+                                       isolation_level=None, check_same_thread=False, factory=_RegistryConnection)
+                conn.index_root = self.root
                 conn.row_factory = sqlite3.Row
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
@@ -238,7 +366,11 @@ class Index:
                     conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('embed_model', ?)", (self.settings.embed_model,))
                 else:
                     conn.execute("SELECT 1 FROM articles LIMIT 1")
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, NewsbotError) as exc:
+                if conn is not None:
+                    conn.close()
+                if isinstance(exc, NewsbotError):
+                    raise
                 raise IndexError_("Index registry unreadable", f"{self.registry_path}: {exc}; run `newsbot doctor`, "
                                   f"or delete {self.root} and ingest again.") from None
             self._db = conn
@@ -270,17 +402,64 @@ class Index:
         row = self.db().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
 
+    def chunk_count(self) -> int:
+        return self.db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def store_count(self) -> int | None:
+        """Chunks in the vector store. The embedded store is counted in its own SQLite file,
+        without loading Chroma (0 when `chroma/` is missing or emptied; None when that file
+        cannot be read, e.g. another Chroma version); a server is asked."""
+        if self.settings.chroma_url:
+            return self.store().count()
+        path = self.root / "chroma" / "chroma.sqlite3"
+        if not path.is_file():
+            return 0
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
+            try:
+                return int(conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            if self._store is not None:
+                return self._store.count()
+            return None
+
+    def check(self) -> None:
+        """What every reader does first: the index exists, its registry is readable, and the
+        vector store holds every chunk of the registry (it may hold more: an interrupted ingest or
+        removal leaves orphans, which searches ignore). Checked once per registry generation; the
+        keyword index is rebuilt from the registry whenever it is out of step (see `keyword`).
+        Raises IndexError_ (exit 4) saying what to do."""
+        if not self.exists():
+            raise _no_index(self.root)
+        gen = self.generation()
+        if getattr(self, "_checked_gen", None) == gen:
+            return
+        chunks = self.chunk_count()
+        stored = self.store_count() if chunks else chunks
+        if stored is not None and stored < chunks:
+            where = self.settings.chroma_url or self.root / "chroma"
+            raise IndexError_("Index out of step", f"the vector store {where} holds {stored} of the registry's {chunks} "
+                              f"chunks; run `newsbot doctor` (it re-embeds them) or `newsbot ingest FOLDER --index "
+                              f"{self.root}` again.")
+        self._checked_gen = gen
+
     @contextmanager
     def write_lock(self, timeout: float | None = None) -> Iterator[None]:
         from filelock import FileLock, Timeout
 
-        self.root.mkdir(parents=True, exist_ok=True)
+        check_index_dir(self.root)
+        _make_dir(self.root)
         t = self.settings.lock_timeout if timeout is None else timeout
         lock = FileLock(str(self.root / ".lock"), timeout=t)
         try:
             lock.acquire()
         except Timeout:
             raise _lock_error(self.root, t) from None
+        except OSError as exc:
+            raise IndexError_("Index not writable", f"cannot write {self.root / '.lock'} ({exc.strerror or exc}); make "
+                              f"{self.root} writable, or give another --index.") from None
         try:
             yield
         finally:
@@ -327,6 +506,10 @@ class Index:
         rep = IngestReport(files=len(files))
         with self.write_lock():
             self.db(create=True)
+            t = time.perf_counter()
+            rep.restored = self.restore_store()
+            if rep.restored:
+                rep.embed_seconds += time.perf_counter() - t
             self._lsh, self._mh_cache = self._load_lsh()
             self._plans: dict[str, _FilePlan] = {}
             self._plan_order: list[str] = []
@@ -356,6 +539,30 @@ class Index:
             rep.articles, rep.chunks = self.counts()
         rep.seconds = time.perf_counter() - t0
         return rep
+
+    def restore_store(self, store_ids: set[str] | None = None) -> int:
+        """Embed again the registry's chunks that the vector store lacks (a deleted or emptied
+        `chroma/`, a store restored from an old copy); returns how many. Cheap when nothing is
+        missing: the store is listed only when it holds fewer chunks than the registry. Call it
+        under the write lock."""
+        chunks = self.chunk_count()
+        if not chunks:
+            return 0
+        if store_ids is None:
+            stored = self.store_count()
+            if stored is not None and stored >= chunks:
+                return 0
+            store_ids = set(self.store().get_ids())
+        missing = sorted({r[0] for r in self.db().execute("SELECT id FROM chunks")} - store_ids)
+        for s in range(0, len(missing), self.batch_chunks):
+            part = missing[s:s + self.batch_chunks]
+            rows = self.db().execute(f"SELECT c.id, c.article_id, c.position, c.start, c.end, c.text, a.title, a.outlet, "
+                                     f"a.date, a.date_int, a.source_file FROM chunks c JOIN articles a ON a.id=c.article_id "
+                                     f"WHERE c.id IN ({','.join('?' * len(part))})", part).fetchall()
+            vecs = self.embedder.embed([embed_text(r["title"], r["text"], r["position"]) for r in rows])
+            self.store().upsert([r["id"] for r in rows], vecs, [r["text"] for r in rows],
+                                [_meta_for_chroma(r["article_id"], r["position"], r["start"], r["end"], dict(r)) for r in rows])
+        return len(missing)
 
     def _load_lsh(self):
         from datasketch import MinHashLSH
@@ -640,7 +847,7 @@ class Index:
         if self._kw is not None and self._kw.generation == gen:
             return self._kw
         kw = KeywordIndex.load(self.keyword_dir)
-        if kw is not None and kw.generation == gen:
+        if kw is not None and kw.generation == gen and len(kw.ids) == self.chunk_count():
             self._kw = kw
             return kw
         try:
@@ -655,7 +862,7 @@ class Index:
         """Remove an article (by id, or a unique id prefix) or everything from a file (by path
         or file name). Returns {"removed": [article ids], "files": [paths], "chunks": n}."""
         if not self.exists():
-            raise IndexError_("No index", f"{self.root} has no index; nothing to remove.")
+            raise _no_index(self.root)
         with self.write_lock():
             db = self.db()
             target = id_or_path.strip()
@@ -717,9 +924,8 @@ class Index:
             raise UsageError("Bad date", f"{exc}.") from None
 
     def articles(self, source: str | None = None, since: str | None = None, until: str | None = None) -> list[dict]:
-        if not self.exists():
-            return []
         lo, hi = self._filters(since, until)
+        self.check()
         db = self.db()
         files: dict[str, list[str]] = {}
         for r in db.execute("SELECT article_id, name FROM files ORDER BY rowid"):
@@ -738,8 +944,7 @@ class Index:
         return out
 
     def article(self, article_id: str) -> dict:
-        if not self.exists():
-            raise IndexError_("No index", f"{self.root} has no index yet; run `newsbot ingest PATH` first.")
+        self.check()
         db = self.db()
         r = db.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
         if r is None:
@@ -758,9 +963,10 @@ class Index:
                until: str | None = None, mode: str = "hybrid") -> list[Passage]:
         if mode not in ("dense", "keyword", "hybrid"):
             raise UsageError("Bad search mode", f"{mode!r}; use dense, keyword or hybrid.")
-        if not self.exists():
-            raise IndexError_("No index", f"{self.root} has no index yet; run `newsbot ingest PATH` first.")
+        if k < 1:
+            raise UsageError("Bad k", f"{k}: the number of passages must be at least 1.")
         lo, hi = self._filters(since, until)
+        self.check()
         db = self.db()
         if self.counts()[1] == 0:
             raise IndexError_("Index is empty", f"{self.root} holds no articles; run `newsbot ingest PATH` first.")
@@ -861,6 +1067,8 @@ def inspect_index(settings, repair: bool = True, embedder=None) -> dict:
     if not idx.exists():
         if root.exists() and (root / "chroma").exists():
             rep["problems"].append(f"{root} has a vector store but no registry.sqlite; delete {root} and ingest again")
+        else:
+            rep["problems"].append(_no_index(root).message)
         return rep
     try:
         db = idx.db()
@@ -937,15 +1145,12 @@ def _check(idx: Index, rep: dict, repair: bool) -> None:
             rep["orphans"] = len(orphans)  # harmless: searches ignore them
     if missing:
         if repair:
-            rows = db.execute(f"SELECT c.id, c.article_id, c.position, c.start, c.end, c.text, a.title, a.outlet, a.date, "
-                              f"a.date_int, a.source_file FROM chunks c JOIN articles a ON a.id=c.article_id "
-                              f"WHERE c.id IN ({','.join('?' * len(missing))})", sorted(missing)).fetchall()
-            vecs = idx.embedder.embed([embed_text(r["title"], r["text"], r["position"]) for r in rows])
-            idx.store().upsert([r["id"] for r in rows], vecs, [r["text"] for r in rows],
-                               [_meta_for_chroma(r["article_id"], r["position"], r["start"], r["end"], dict(r)) for r in rows])
-            rep["repaired"].append(f"vector store: re-embedded {len(rows)} chunks missing from it")
+            n = idx.restore_store(store_ids)
+            rep["repaired"].append(f"vector store: re-embedded {n} chunks missing from it")
         else:
             rep["problems"].append(f"vector store lacks {len(missing)} chunks of the registry; run `newsbot doctor` with repair")
+    if repair and (orphans or missing):
+        rep["store_chunks"] = idx.store().count()
     # keyword index
     kw_gen = _kw_generation(idx.keyword_dir)
     gen = idx.generation()
