@@ -37,7 +37,8 @@ class ContextOverflow(NewsbotError):
         super().__init__(
             "Context overflow",
             f"the prompt needs {needed} tokens but the model context holds {n_ctx}. "
-            "Lower --k or the prompt_budget setting, or raise n_ctx.",
+            "Shorten the question (a long one crowds out the evidence), lower --k or the prompt_budget setting, "
+            "or raise n_ctx.",
             ExitCode.MODEL,
         )
         self.needed = needed

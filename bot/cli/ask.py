@@ -17,7 +17,8 @@ def _register_ask(app: typer.Typer) -> None:
         question: str = typer.Argument(..., help="The question, in quotes."),
         index: Optional[Path] = IndexOpt,
         model: Optional[str] = ModelOpt,
-        k: Optional[int] = typer.Option(None, "--k", help="Passages to retrieve before packing (default: setting k)."),
+        k: Optional[int] = typer.Option(None, "--k", min=1, max=100,
+                                        help="Passages to retrieve before packing (default: setting k).", show_default=False),
         source: Optional[str] = SourceOpt,
         since: Optional[str] = SinceOpt,
         until: Optional[str] = UntilOpt,
@@ -28,8 +29,10 @@ def _register_ask(app: typer.Typer) -> None:
     ) -> None:
         """Answer a question from the indexed articles, every sentence cited and checked."""
         from bot.core.answering import Answerer
+        from bot.core.session import check_question
 
-        s = settings_from(index_dir=index, chat_model=model, chroma_url=chroma_url, llm_url=llm_url).settings
+        s = settings_from(index_dir=index, chat_model=model, chroma_url=chroma_url, llm_url=llm_url, k=k).settings
+        check_question(question, s)
         answerer = Answerer(s)
         stream = not json_ and sys.stdout.isatty()
         if stream:
@@ -82,8 +85,8 @@ def _register_history(app: typer.Typer) -> None:
     @app.command()
     def history(
         index: Optional[Path] = IndexOpt,
-        limit: int = typer.Option(20, "--limit", "-n", help="How many entries."),
-        show: Optional[int] = typer.Option(None, "--show", help="Print one entry in full."),
+        limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many entries."),
+        show: Optional[int] = typer.Option(None, "--show", min=1, help="Print one entry in full.", show_default=False),
         json_: bool = JsonOpt,
     ) -> None:
         """List saved answers and briefings (newest first)."""

@@ -5,6 +5,22 @@ from __future__ import annotations
 
 import threading
 
+from bot.errors import UsageError
+
+
+def check_question(text: str | None, settings) -> str:
+    """The question with its white space collapsed; a usage error (exit 2) when it is empty or
+    longer than `max_question_chars` (a long question crowds the evidence out of the model's
+    context, so it is refused before anything is retrieved or loaded)."""
+    question = " ".join((text or "").split())
+    if not question:
+        raise UsageError("Empty question", "ask something, e.g. newsbot ask \"Who was sanctioned?\"")
+    limit = getattr(settings, "max_question_chars", 1000)
+    if len(question) > limit:
+        raise UsageError("Question too long", f"{len(question)} characters, at most {limit} (setting "
+                         "max_question_chars); ask a shorter question.")
+    return question
+
 
 class Session:
     def __init__(self, settings, index=None, model=None, history=None):
