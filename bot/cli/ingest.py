@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, SinceOpt, SourceOpt, UntilOpt, err, out, print_json, settings_from
 from bot.errors import ExitCode
@@ -43,6 +44,8 @@ def register(app: typer.Typer) -> None:
             print_json(rep.to_json())
         else:
             _print_report(rep)
+        for f in rep.failed:  # errors on stderr, results on stdout
+            err.print(f"[red]failed[/]: {escape(f['file'])}: {escape(f['reason'])}", soft_wrap=True)
         if rep.failed:
             raise typer.Exit(ExitCode.FAILURE)
 
@@ -106,14 +109,14 @@ def _print_report(rep) -> None:
              f"{rep.duplicates} duplicates", f"{rep.near_duplicates} near-duplicates"]
     if rep.removed:
         parts.append(f"{rep.removed} removed")
+    if rep.restored:
+        parts.append(f"[yellow]{rep.restored} chunks restored to the vector store[/]")
     parts.append((f"[red]{len(rep.failed)} failed[/]") if rep.failed else "0 failed")
     out.print("Ingest: " + ", ".join(parts))
     for d in rep.duplicate_of:
         out.print(f"  duplicate: {d['file']} = {d['of']} (stored once)")
     for d in rep.near_duplicate_of:
         out.print(f"  near-duplicate: {d['file']} ~ {d['of']} (similarity {d['similarity']:.2f})")
-    for f in rep.failed:
-        out.print(f"  [red]failed[/]: {f['file']}: {f['reason']}")
     rate = f", {rep.chunks_added / rep.seconds:.1f} chunks/s" if rep.chunks_added and rep.seconds else ""
     out.print(f"{rep.chunks_added} chunks embedded in {rep.seconds:.1f}s (embedding {rep.embed_seconds:.1f}s{rate}). "
               f"Index: {rep.articles} articles, {rep.chunks} chunks.")

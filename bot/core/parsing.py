@@ -42,14 +42,29 @@ class ParseResult:
 
 # --------------------------------------------------------------------------- text decoding
 
+MAX_NUL_SHARE = 0.01  # a text file with a few stray NUL bytes is text; more is a binary (or UTF-16) file
+
+
 def looks_binary(data: bytes) -> bool:
     head = data[:8192]
-    if b"\x00" in head:
-        return True
     if not head:
         return False
+    nuls = head.count(0)
+    if nuls > max(8, MAX_NUL_SHARE * len(head)):
+        return True
+    head = head.replace(b"\x00", b"")
+    if not head:
+        return True
     ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return ctrl / len(head) > 0.05
+
+
+def strip_nuls(data: bytes) -> bytes:
+    """Text with a few stray NUL bytes (a bad export, a copy cut short) loses them; a file with
+    many is left alone for `looks_binary` to refuse."""
+    if b"\x00" in data and not looks_binary(data) and data.count(0) <= max(8, MAX_NUL_SHARE * len(data)):
+        return data.replace(b"\x00", b"")
+    return data
 
 
 def decode_bytes(data: bytes) -> str:
@@ -64,6 +79,7 @@ def decode_bytes(data: bytes) -> str:
             pass
     if looks_binary(data):
         raise ParseError("binary file (not text)")
+    data = strip_nuls(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -445,7 +461,7 @@ def parse_bytes(data: bytes, name: str) -> ParseResult:
         if ext in FEED_EXTS:
             if looks_binary(data):
                 raise ParseError("binary file (not text)")
-            return parse_feed(data)
+            return parse_feed(strip_nuls(data))
         text = decode_bytes(data)
         if not text.strip():
             raise ParseError("empty file")
