@@ -159,7 +159,9 @@ class LibraryScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="library")
     def load_articles(self, source: str | None, since: str | None, until: str | None) -> None:
         try:
-            rows = self.app.get_index().articles(source=source, since=since, until=until)
+            index = self.app.get_index()
+            # no index yet is an empty library (ingest from here); a damaged one is an error
+            rows = index.articles(source=source, since=since, until=until) if index.exists() else []
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(*describe(exc)))
             return
