@@ -253,6 +253,25 @@ def test_a_decline_resting_on_a_sentence_that_says_it_is_unknown_is_not_asked_ag
     assert a.refused and len(model.history) == 1 and a.refusal_reason == "the articles say this is not known"
 
 
+def test_a_two_part_question_is_answered_part_by_part():
+    ans, model, _ = make(["Evidence: 1\nAnswer: Six midwives were suspended.",
+                          "Evidence: 1\nAnswer: 14 yachts retired."])
+    a = ans.ask("How many midwives were suspended at Wollongong, and how many yachts retired from the Hobart race?",
+                save=False)
+    assert len(model.history) == 2 and not a.refused
+    assert "How many yachts retired from the Hobart race?" in model.history[1][-1]["content"]
+    assert a.answer == "Six midwives were suspended [1]. 14 yachts retired [2]." and a.cited_files == ["b.txt", "c.txt"]
+
+
+def test_half_an_answer_to_a_two_part_question_is_a_refusal_that_says_what_was_found():
+    def judge(messages):  # sure of the midwives, not of any sentence quoted for the race
+        return 0.9 if "midwives" in messages[-1]["content"].split("Proposed answer:")[1] else 0.2
+
+    ans, model, _ = make(["Evidence: 1\nAnswer: Six midwives were suspended.", "Evidence: none"], judge=judge)
+    a = ans.ask("How many midwives were suspended at Wollongong, and who won the Hobart race?", save=False)
+    assert a.refused and a.refusal_reason.startswith("only part of the question was answered (Six midwives")
+
+
 def test_a_decline_without_confident_retrieval_is_a_refusal():
     ans, model, _ = make("Evidence: none")
     a = ans.ask("What did the price of petrol in Sydney reach?", save=False)
@@ -313,3 +332,14 @@ def test_an_answer_without_its_label_still_streams():
     seen = []
     a = ans.ask("How many midwives were suspended?", on_token=seen.append, save=False)
     assert "".join(seen).strip() == "Six midwives were suspended." and not a.refused
+
+
+def test_a_question_too_long_is_a_usage_error_before_retrieval():
+    import pytest
+
+    from bot.errors import UsageError
+
+    ans, model, idx = make("Evidence: none", max_question_chars=50)
+    with pytest.raises(UsageError, match="too long"):
+        ans.ask("word " * 40, save=False)
+    assert idx.calls == [] and model.history == []

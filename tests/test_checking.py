@@ -159,3 +159,14 @@ def test_list_items_may_be_named_in_the_question():
     q = "Which three banks were hit by the strike in which Westpac offered a pay rise?"
     assert checking.fits_type(q, "Westpac, the National Australia Bank and ANZ.")
     assert not checking.fits_type(q, "Westpac and ANZ.")
+
+
+def test_a_two_part_question_is_asked_as_two_that_stand_alone():
+    assert checking.answer_parts("How old was Ann Vole when she retired, and what was the name of her farm?") == [
+        "How old was Ann Vole when she retired?", "What was the name of Ann Vole's farm?"]
+    assert checking.answer_parts("Which club did Tom Reyes join, and in which city was he born?") == [
+        "Which club did Tom Reyes join?", "In which city was Tom Reyes born?"]
+    assert checking.answer_parts("Who chairs the water board, and who chairs the rail board?") == [
+        "Who chairs the water board?", "Who chairs the rail board?"]
+    assert checking.answer_parts("Which songs of Mia Holt's were played?")[0] == "Which songs of Mia Holt's were played?"
+    assert checking.answer_parts("What did the bank cut its rate to?") == ["What did the bank cut its rate to?"]

@@ -22,10 +22,11 @@ from typing import Callable
 from bot.core import checking, evidence, prompts
 from bot.core import citations as cit
 from bot.core.grounding import add_citation, compose, meta_text, off_topic, prepare, without_one_phrase
-from bot.core.session import Session
+from bot.core.session import Session, check_question
 from bot.core.types import Answer, Citation, Sentence
 
 REFUSAL_TEXT = "The articles don't say."
+PART_BUDGET = 0.6  # share of prompt_budget for each part of a two-part question (asked one part at a time)
 RIVAL_MARGIN = 0.05  # how much more the judge must like a swapped answer to overrule the model's
 
 # The output format, enforced with a llama.cpp grammar so a small model cannot drift from it: only
@@ -108,11 +109,7 @@ class Answerer(Session):
     def ask(self, question: str, *, k: int | None = None, source: str | None = None, since: str | None = None,
             until: str | None = None, keep_unsupported: bool = False, on_token: Callable[[str], None] | None = None,
             save: bool = True) -> Answer:
-        from bot.errors import UsageError
-
-        question = " ".join((question or "").split())
-        if not question:
-            raise UsageError("Empty question", "ask something, e.g. newsbot ask \"Who was sanctioned?\"")
+        question = check_question(question, self.settings)  # empty or too long: a usage error
         t0 = time.perf_counter()
         passages = self.index.search(question, k=k or self.settings.k, source=source, since=since, until=until)
         retrieve_ms = (time.perf_counter() - t0) * 1000
@@ -125,32 +122,66 @@ class Answerer(Session):
             answer.refusal_reason = "no passage matches the question"
             return self._finish(answer, t0, save)
         pool = evidence.candidates(prepare(passages))
-        evidence.score(question, pool, embed=self._embed)
-        chosen = evidence.select(pool, self.settings.prompt_budget, model.count_tokens)
-        answer.packed = list({id(s.prep): s.prep.passage for s in chosen}.values())
-        answer.stages["evidence_sentences"] = len(chosen)
+        parts = checking.answer_parts(question) if self.settings.answer_parts else [question]
+        results = []
+        for i, part in enumerate(parts):
+            budget = self.settings.prompt_budget if len(parts) == 1 else int(self.settings.prompt_budget * PART_BUDGET)
+            result = self._attempt(answer, part, pool, budget, on_token, t0, keep_unsupported, first=i == 0)
+            if result == "cancelled":
+                answer.stages["model"] = "cancelled"
+                answer.refusal_reason = "cancelled"
+                return self._finish(answer, t0, save=False)
+            if result is None:
+                if i > 0:  # half an answer is not shown as an answer: the reader is told what was found
+                    found = " ".join(t for r in results for t, _ in r[0])
+                    answer.refusal_reason = f"only part of the question was answered ({found[:120]}); {answer.refusal_reason}"
+                if keep_unsupported and answer.sentences:
+                    answer.answer = compose(answer.sentences)
+                return self._finish(answer, t0, save)
+            results.append(result)
+            if on_token is not None and i + 1 < len(parts):
+                on_token(" ")
+        out = [piece for r in results for piece in r[0]]
+        judged = [r[1]["judge"] for r in results if "judge" in r[1]]
+        checks = {**results[0][1], **({"judge": min(judged)} if judged else {})}
+        answer.sentences, answer.citations = self._cite(out, checks)
+        if keep_unsupported:  # shown flagged, where the model wrote them
+            for pos, t in reversed([d for r in results for d in r[2]]):
+                answer.sentences.insert(min(pos, len(answer.sentences)), Sentence(t, [], False, "not in the evidence"))
+        answer.refused = False
+        answer.refusal_reason = None
+        answer.answer = compose(answer.sentences)
+        return self._finish(answer, t0, save)
 
-        raw, cancelled = self._generate(answer, question, chosen, on_token, t0)
+    def _attempt(self, answer: Answer, question: str, pool: list, budget: int, on_token, t0: float,
+                 keep_unsupported: bool, first: bool = True):
+        """One question (or one part of a two-part one): evidence, the model, the checks and the
+        repairs. (pieces, checks, dropped) when an answer passed; None (the reason set in
+        answer.refusal_reason) when not; "cancelled"."""
+        evidence.score(question, pool, embed=self._embed)
+        chosen = evidence.select(pool, budget, self.model.count_tokens)
+        answer.packed = list({id(p): p for p in answer.packed + [s.prep.passage for s in chosen]}.values())
+        answer.stages["evidence_sentences"] = answer.stages.get("evidence_sentences", 0) + len(chosen)
+        raw, cancelled = self._generate(answer, question, chosen, on_token, t0, extra=not first, label="next part")
         if cancelled:
-            answer.stages["model"] = "cancelled"
-            answer.refusal_reason = "cancelled"
-            return self._finish(answer, t0, save=False)
+            return "cancelled"
         picks, text, declined = parse_output(raw)
-        answer.stages["model"] = "declined" if declined else "answered"
-        result = None if declined else self._check(answer, question, text, picks, chosen, keep_unsupported)
+        if first:
+            answer.stages["model"] = "declined" if declined else "answered"
+        elif declined:
+            answer.stages["model"] = "declined part"
+        result = None if declined else self._check(answer, question, text, picks, chosen)
         # a decline resting on evidence that itself says the thing is not known ("the cause is as
         # yet unknown") is the articles' answer: asking again would only find a wrong one
         said_unknown = declined and any(cit.is_refusal(chosen[n - 1].text) for n in picks if 0 < n <= len(chosen))
         if result is None and declined and not said_unknown and _confident(question, pool):
             retry = evidence.best_passage_sentences(pool)
-            raw2, cancelled = self._generate(answer, question, retry, None, t0, extra=True)
+            raw2, cancelled = self._generate(answer, question, retry, None, t0, extra=True, label="retry with the best passage alone")
             if cancelled:
-                answer.refusal_reason = "cancelled"
-                return self._finish(answer, t0, save=False)
+                return "cancelled"
             picks2, text2, declined2 = parse_output(raw2)
-            answer.raw += "\n--- retry with the best passage alone ---\n" + raw2
             if not declined2:
-                result = self._check(answer, question, text2, picks2, retry, keep_unsupported)
+                result = self._check(answer, question, text2, picks2, retry)
                 if result is not None:
                     answer.stages["repair"] = "retry_best_passage"
         if result is None and not said_unknown and (declined or not _has_words(text)):
@@ -165,16 +196,11 @@ class Answerer(Session):
                                      else "no sentence of the answer passed the checks: " + "; ".join(answer.stages["rejected"][:3]))
             if keep_unsupported and text and not declined:
                 answer.sentences = [Sentence(text, [], False, answer.refusal_reason)]
-                answer.answer = compose(answer.sentences)
-            return self._finish(answer, t0, save)
-        answer.sentences, answer.citations = result
-        answer.refused = False
-        answer.answer = compose(answer.sentences)
-        return self._finish(answer, t0, save)
+        return result
 
     # -- the model --------------------------------------------------------------------------
     def _generate(self, answer: Answer, question: str, chosen: list, on_token, t0: float,
-                  extra: bool = False) -> tuple[str, bool]:
+                  extra: bool = False, label: str = "") -> tuple[str, bool]:
         model = self.model
         messages = self.messages(question, evidence.render(chosen))
         parts: list[str] = []
@@ -189,9 +215,10 @@ class Answerer(Session):
                 sink(piece)
             cancelled = model.cancel_event.is_set()
         stats = model.last
-        if extra:
-            answer.timings["retry_prompt_tokens"] = stats.prompt_tokens
+        if extra:  # a retry or a question's second part: recorded beside the first call
+            answer.timings["extra_prompt_tokens"] = answer.timings.get("extra_prompt_tokens", 0) + stats.prompt_tokens
             answer.completion_tokens += stats.completion_tokens
+            answer.raw += f"\n--- {label} ---\n" + "".join(parts).strip()
             return "".join(parts).strip(), cancelled
         answer.raw = "".join(parts).strip()
         answer.prompt_tokens = stats.prompt_tokens
@@ -218,10 +245,10 @@ class Answerer(Session):
         return embedder.embed(texts) if embedder is not None else None
 
     # -- checks -----------------------------------------------------------------------------
-    def _check(self, answer: Answer, question: str, text: str, picks: list[int], chosen: list,
-               keep_unsupported: bool = False):
-        """Sentences and citations when the answer passes every check, else None (reasons are
-        added to answer.stages["rejected"])."""
+    def _check(self, answer: Answer, question: str, text: str, picks: list[int], chosen: list):
+        """(pieces, checks, dropped) when the answer passes every check: pieces are (sentence,
+        evidence), dropped (position, sentence) of those no evidence supports; else None (reasons
+        are added to answer.stages["rejected"])."""
         rejected = answer.stages["rejected"]
         picked = [chosen[n - 1] for n in picks if 0 < n <= len(chosen)]
         out: list[tuple[str, list]] = []
@@ -271,11 +298,7 @@ class Answerer(Session):
                 if pr is not None and pr > p + RIVAL_MARGIN:
                     rejected.append(f"judge prefers {rival[:60]!r} (p={pr:.2f}) to the answer (p={p:.2f})")
                     return None
-        sentences, citations = self._cite(out, {"lexical": True, "type": True, **({"judge": round(p, 3)} if p is not None else {})})
-        if keep_unsupported:  # shown flagged, where the model wrote them
-            for pos, t in reversed(dropped):
-                sentences.insert(pos, Sentence(t, [], False, "not in the evidence"))
-        return sentences, citations
+        return out, {"lexical": True, "type": True, **({"judge": round(p, 3)} if p is not None else {})}, dropped
 
     def _support(self, question: str, sentence: str, first: list, chosen: list) -> list | None:
         """The evidence sentences that support `sentence`: the ones the model named, taken together
@@ -323,7 +346,7 @@ class Answerer(Session):
             p = self._judge(answer, question, e.text, [e])
             if p is None or p >= self.settings.quote_threshold:
                 checks = {"lexical": True, "type": True, "quoted": True, **({"judge": round(p, 3)} if p is not None else {})}
-                return self._cite([(e.text, [e])], checks)
+                return [(e.text, [e])], checks, []
             answer.stages["rejected"].append(f"judge: quoted sentence refused (p={p:.2f})")
         return None
 

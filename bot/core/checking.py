@@ -49,6 +49,27 @@ def split_question(question: str) -> list[str]:
     return parts if len(parts) > 1 else [question]
 
 
+_HE = re.compile(r"\b(?:he|she|him)\b|\b(?:his|her)\b(?=\s+[a-z])", re.I)
+
+
+def answer_parts(question: str) -> list[str]:
+    """A two-part question as questions that stand alone, asked one at a time: "How old was Ann
+    Vole when she retired, and what was the name of her farm?" -> ["How old was Ann Vole when she
+    retired?", "What was the name of Ann Vole's farm?"] (a later part's he/she/his/her is the
+    first part's name). A simple question as itself."""
+    parts = split_question(question)
+    if not 2 <= len(parts) <= 3:
+        return [question]
+    names = [re.sub(r"['’]s$", "", n) for n in _spans(_NAME_SPAN, parts[0]) if n.lower() not in QUESTION_OPENERS]
+    name = next((n for n in names if " " in n), names[0] if names else None)
+    out = [parts[0]]
+    for part in parts[1:]:
+        if name and not _HE.search(parts[0][: parts[0].find(name)] if name in parts[0] else ""):
+            part = _HE.sub(lambda m: name + "'s" if m.group(0).lower() in ("his", "her") else name, part, count=1)
+        out.append(part)
+    return [p[0].upper() + p[1:] + "?" for p in out]
+
+
 def expected_type(question: str) -> str | None:
     """'number' | 'date' | 'person' | 'name' | 'place' | 'reason' | None (anything may answer)."""
     q = " ".join(question.split())
@@ -212,5 +233,6 @@ def rivals(question: str, answer: str, evidence: str, most: int = 3) -> list[str
     return [answer.replace(key, alt, 1) for alt in out]
 
 
+QUESTION_OPENERS = frozenset("who whom whose what which when where why how".split())
 _COMMON_CAPS = frozenset("""the a an in on at he she it they we this that these those there mr mrs ms dr but and so
 however meanwhile earlier later today yesterday monday tuesday wednesday thursday friday saturday sunday""".split())
