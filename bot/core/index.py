@@ -430,9 +430,12 @@ class Index:
         vector store holds every chunk of the registry (it may hold more: an interrupted ingest or
         removal leaves orphans, which searches ignore). Checked once per registry generation; the
         keyword index is rebuilt from the registry whenever it is out of step (see `keyword`).
-        Raises IndexError_ (exit 4) saying what to do."""
+        Raises IndexError_ (exit 4) saying what to do. (With a Chroma server the server is the
+        source of truth: `exists()` has already brought the registry in step with it.)"""
         if not self.exists():
             raise _no_index(self.root)
+        if self.settings.chroma_url:
+            return
         gen = self.generation()
         if getattr(self, "_checked_gen", None) == gen:
             return
@@ -544,9 +547,10 @@ class Index:
         """Embed again the registry's chunks that the vector store lacks (a deleted or emptied
         `chroma/`, a store restored from an old copy); returns how many. Cheap when nothing is
         missing: the store is listed only when it holds fewer chunks than the registry. Call it
-        under the write lock."""
+        under the write lock. Not with a Chroma server: there the registry follows the server
+        (bot.core.remote), and `exists()` has already synced it."""
         chunks = self.chunk_count()
-        if not chunks:
+        if not chunks or (self.settings.chroma_url and store_ids is None):
             return 0
         if store_ids is None:
             stored = self.store_count()
