@@ -11,6 +11,7 @@ MSGS = [{"role": "system", "content": "You are a calculator. Reply with the numb
         {"role": "user", "content": "What is 2 + 3?"}]
 
 
+@pytest.mark.slow
 def test_real_model_generates_streams_and_reuses_prefix(real_model):
     pieces = list(real_model.stream(MSGS, max_tokens=8))
     assert "5" in "".join(pieces)
@@ -22,6 +23,7 @@ def test_real_model_generates_streams_and_reuses_prefix(real_model):
     assert real_model.last.cached_tokens >= 15
 
 
+@pytest.mark.slow
 def test_context_overflow_is_a_clear_error():
     path = resolve_chat_model("qwen2.5-coder-1.5b-instruct", MODELS_DIR)
     small = LocalLlama(path, n_ctx=512, n_threads=2)
