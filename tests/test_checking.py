@@ -50,6 +50,10 @@ def test_a_restated_question_adds_nothing():
     q = "Why was the pilot killed when the plane crashed?"
     assert not checking.adds_something(q, "The pilot was killed when the plane crashed.")
     assert checking.adds_something(q, "The engine failed after take-off, investigators found.")
+    q2 = "What did the minister say Vole has none of?"
+    assert not checking.adds_something(q2, "Ann Vole has none of the minister.")  # only a fuller name
+    assert checking.adds_something(q2, "Ann Vole has none of the charm of her rival Tom Reyes.")
+    assert checking.adds_something("Who is Vole's wife?", "Ann Vole.")
 
 
 def test_surface_forms_are_one_spelling():

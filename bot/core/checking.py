@@ -147,11 +147,19 @@ def not_a_count(question: str, answer: str, evidence: str) -> bool:
 
 
 def adds_something(question: str, answer: str) -> bool:
-    """The answer says something the question does not: a number, a name or a content word."""
+    """The answer says something the question does not: a number, a name or a content word. A
+    fuller form of a name the question holds ("Ann Vole" for "Vole") is not something new, unless a
+    name is what is asked for ("Who is Vole's wife?" may be answered "Ann Vole")."""
     q_tokens = cit.content_tokens(question) | cit.names(question)
+    if expected_type(question) not in ("person", "name"):
+        q_names = cit.names(question)
+        for span in _spans(_NAME_SPAN, answer):
+            ws = cit.words(span)
+            if len(ws) > 1 and cit.stem(ws[-1]) in q_names and ws[-1].lower() not in _TITLES:  # same surname
+                q_tokens = q_tokens | {cit.stem(w) for w in ws}
     if cit.numbers(answer) - cit.numbers(question):
         return True
-    if new_names(question, answer):
+    if cit.names(answer) - q_tokens:
         return True
     return bool(cit.content_tokens(answer) - q_tokens)  # "pseudomonas" answers "which bacterium?"
 
@@ -233,6 +241,8 @@ def rivals(question: str, answer: str, evidence: str, most: int = 3) -> list[str
     return [answer.replace(key, alt, 1) for alt in out]
 
 
+_TITLES = frozenset("""sir lord lady dame mr mrs ms dr president minister premier king queen prince princess general
+senator judge justice professor saint st""".split())
 QUESTION_OPENERS = frozenset("who whom whose what which when where why how".split())
 _COMMON_CAPS = frozenset("""the a an in on at he she it they we this that these those there mr mrs ms dr but and so
 however meanwhile earlier later today yesterday monday tuesday wednesday thursday friday saturday sunday""".split())
