@@ -56,6 +56,6 @@ def real_model():
 
 @pytest.fixture
 def hash_embedder():
-    from bot.backends.embedder import HashEmbedder
+    from tests.fakes import HashEmbedder
 
     return HashEmbedder()

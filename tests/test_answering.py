@@ -2,7 +2,7 @@
 prompt, the evidence-first output format, citation renumbering, re-attribution, trimming an
 unsupported detail, the meaning checks and the judge, repairs, refusals, planted text, cancel."""
 
-from bot.backends.llm import ScriptedModel
+from tests.fakes import ScriptedModel
 from bot.config import Settings
 from bot.core.answering import Answerer, parse_output
 from bot.core.types import Passage

@@ -129,7 +129,7 @@ def test_ask_json_through_the_cli_matches_the_schema(index_dir, monkeypatch):
 
 
 def test_keep_unsupported_flags_instead_of_dropping(index_dir, real_model, real_embedder):
-    from bot.backends.llm import ScriptedModel
+    from tests.fakes import ScriptedModel
 
     settings = Settings(index_dir=index_dir, models_dir=MODELS_DIR)
     fake = ScriptedModel(["Chen Mingguo directs the Xinjiang Public Security Bureau [1]. He was born in 1966 [1]."])

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from bot.backends.embedder import HashEmbedder
-from bot.backends.llm import ContextOverflow, ScriptedModel
+from tests.fakes import HashEmbedder
+from bot.backends.llm import ContextOverflow
+from tests.fakes import ScriptedModel
 from bot.core import citations as cit
 from bot.core.briefing import (Briefer, Doc, cluster, counted, find_differences, idf_of, name_lists,
                                sentence_scores)

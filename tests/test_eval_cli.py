@@ -302,7 +302,7 @@ class ListIndex:
 
 
 def test_run_eval_with_real_answerer_and_scripted_model(settings):
-    from bot.backends.llm import ScriptedModel
+    from tests.fakes import ScriptedModel
     from bot.core.answering import Answerer
 
     text = ("The Treasury Department sanctioned Chen Mingguo, director of the Xinjiang Public Security Bureau. "

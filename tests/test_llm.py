@@ -3,7 +3,8 @@ readable context-overflow error; plus the scripted fake."""
 
 import pytest
 
-from bot.backends.llm import ContextOverflow, LocalLlama, ScriptedModel
+from bot.backends.llm import ContextOverflow, LocalLlama
+from tests.fakes import ScriptedModel
 from bot.models import resolve_chat_model
 from tests.conftest import MODELS_DIR
 

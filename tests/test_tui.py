@@ -13,7 +13,7 @@ import pytest
 from textual.css.query import NoMatches
 
 from bot.config import Settings
-from bot.backends.llm import ScriptedModel
+from tests.fakes import ScriptedModel
 from bot.core.types import Citation
 from bot.tui.app import MainScreen, build_app
 from bot.tui.screens import ArticleScreen, HelpScreen, HistoryScreen, LibraryScreen
@@ -38,7 +38,7 @@ def cite_both(messages) -> str:
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     """A real index of the seeds (hash embedder: fast), shared read-only by the tests of this module."""
-    from bot.backends.embedder import HashEmbedder
+    from tests.fakes import HashEmbedder
     from bot.core.index import Index
 
     # a roomy prompt budget: the hash embedder ranks loosely, so let every retrieved passage in
@@ -313,7 +313,7 @@ async def test_brief_unavailable_is_explained(tui_settings, seeded, monkeypatch)
 
 @pytest.mark.anyio
 async def test_library_filters_and_ingest_with_progress(tmp_path):
-    from bot.backends.embedder import HashEmbedder
+    from tests.fakes import HashEmbedder
     from bot.core.index import Index
 
     settings = Settings(index_dir=tmp_path / "lib")

@@ -6,7 +6,6 @@ vectors as Chroma's default embedding function, without its download.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from pathlib import Path
@@ -77,29 +76,6 @@ class OnnxEmbedder(Embedder):
         pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
-
-
-class HashEmbedder(Embedder):
-    """Deterministic bag-of-words hashing embedder for fast unit tests (no model needed)."""
-
-    name = "hash"
-
-    def __init__(self, dim: int = 384):
-        self.dim = dim
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                word = "".join(ch for ch in word if ch.isalnum())
-                if word:
-                    h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
-                    out[row, h % self.dim] += 1.0
-            n = np.linalg.norm(out[row])
-            out[row] = out[row] / n if n else out[row]
-            if not n:
-                out[row, 0] = 1.0
-        return out
 
 
 def load_embedder(settings) -> Embedder:

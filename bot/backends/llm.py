@@ -5,7 +5,6 @@
   cache of the previous prompt, so a prompt that starts with the same fixed prefix (system
   prompt) skips re-processing it.
 - `OpenAIServer`: any OpenAI-compatible server (llama-server, llama_cpp.server, vLLM), streaming.
-- `ScriptedModel`: scripted replies for fast tests, with a `history` of the calls.
 
 `stream(messages)` yields text pieces; afterwards `last` holds token counts and timings.
 """
@@ -18,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from bot.errors import ModelError, NewsbotError, ExitCode
 
@@ -316,51 +315,6 @@ class OpenAIServer(ChatModel):
         self.last = stats
 
 
-Reply = str | Callable[[list[dict]], str]
-
-
-class ScriptedModel(ChatModel):
-    """A fake chat model for tests: replies are given in order (a string, or a function of the
-    messages); the last one repeats. Every call is kept in `history`."""
-
-    def __init__(self, replies: list[Reply] | None = None, name: str = "scripted", delay: float = 0.0,
-                 judge: float | Callable[[list[dict]], float | None] | None = None):
-        super().__init__()
-        self.judge = judge
-        self.judged: list[list[dict]] = []
-        self.replies: list[Reply] = list(replies or ["The articles do not say."])
-        self.history: list[list[dict]] = []
-        self.name = name
-        self.delay = delay
-
-    def yes_probability(self, messages: list[dict]) -> float | None:
-        """The scripted judge: `judge` is a probability, a function of the messages, or None (no judge)."""
-        self.judged.append(messages)
-        return self.judge(messages) if callable(self.judge) else self.judge
-
-    def enqueue(self, *replies: Reply) -> None:
-        self.replies.extend(replies)
-
-    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None,
-               grammar: str | None = None) -> Iterator[str]:
-        self.cancel_event.clear()
-        self.history.append(messages)
-        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-        text = reply(messages) if callable(reply) else reply
-        prompt = sum(len(m["content"]) for m in messages) // 4
-        stats = GenStats(prompt_tokens=prompt)
-        t0 = time.perf_counter()
-        for word in text.split(" "):
-            if self.cancel_event.is_set():
-                break
-            if self.delay:
-                time.sleep(self.delay)
-            if stats.first_token_ms is None:
-                stats.first_token_ms = (time.perf_counter() - t0) * 1000
-            stats.completion_tokens += 1
-            yield word if stats.completion_tokens == 1 else " " + word
-        stats.total_ms = (time.perf_counter() - t0) * 1000
-        self.last = stats
 
 
 _CACHE: dict[tuple, ChatModel] = {}
