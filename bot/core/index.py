@@ -32,7 +32,7 @@ from bot.core.chunking import chunk_spans, token_counter
 from bot.core.parsing import SUPPORTED_EXTS, date_bound, date_int, normalize_text, parse_file
 from bot.core.retrieval import chroma_where, collapse_duplicates, diversify, matches, rrf
 from bot.core.types import Article, Passage
-from bot.errors import IndexError_, NewsbotError, UsageError
+from bot.errors import DiskFull, IndexError_, NewsbotError, UsageError, low_space, names_full_disk, read_only_fs
 
 SCHEMA_VERSION = 1
 NUM_PERM = 128
@@ -207,20 +207,40 @@ def _no_index(root: Path) -> IndexError_:
     return IndexError_("No index", f"no index at {root}: run `newsbot ingest FOLDER --index {root}` first.")
 
 
+# SQLite's extended result codes for a failed write (IOERR_WRITE, _FSYNC, _DIR_FSYNC, _TRUNCATE) or
+# a failure to make the WAL's shared-memory file (IOERR_SHMOPEN, _SHMSIZE, _SHMMAP): on a full disk
+# these come instead of SQLITE_FULL (e.g. a reader that must create registry.sqlite-shm)
+_WRITE_IOERRS = {778, 1034, 1290, 1546, 4618, 4874, 5386}
+_SQLITE_CANTOPEN = 14
+
+
+def _not_writable(root: Path) -> bool:
+    return read_only_fs(root) or (root.is_dir() and not os.access(root, os.W_OK))
+
+
 def _registry_error(root: Path, exc: sqlite3.Error) -> NewsbotError | None:
     """The index error for a registry failure that is not a bug (damage, lock, read-only, full
     disk); None for programming errors, which stay unexpected."""
     text = " ".join(str(exc).split())
     low = text.lower()
     path = root / "registry.sqlite"
+    code = getattr(exc, "sqlite_errorcode", None) or 0
+    if names_full_disk(exc):
+        return DiskFull(root, path, text)
     if isinstance(exc, sqlite3.OperationalError):
         if "locked" in low or "busy" in low:
             return IndexError_("Index is locked", f"{path}: {text}; another newsbot process is writing to {root}, "
                                "wait for it to finish and try again.")
         if "readonly" in low or "read-only" in low:
             return IndexError_("Index is read-only", f"{path}: {text}; make {root} writable, or give another --index.")
-        if "full" in low:
-            return IndexError_("Disk full", f"{path}: {text}; free some space, then run the command again.")
+        if code in _WRITE_IOERRS or code & 0xFF == _SQLITE_CANTOPEN:
+            if low_space(root):
+                return DiskFull(root, path, text)
+            if _not_writable(root):
+                return IndexError_("Index is read-only", f"{path}: {text}; make {root} writable, or give another --index.")
+        if code in _WRITE_IOERRS:  # not damage: do not advise deleting the index
+            return IndexError_("Index write failed", f"{path}: {text}{_fsize_limit()}; check the disk holding {root} "
+                               "(free space, the file size limit), then run the command again.")
         if not any(w in low for w in ("disk i/o", "no such table", "no such column", "unable to open", "malformed",
                                       "corrupt", "not a database")):
             return None
@@ -228,6 +248,17 @@ def _registry_error(root: Path, exc: sqlite3.Error) -> NewsbotError | None:
         return None  # IntegrityError, ProgrammingError, ...: a bug, not damage
     return IndexError_("Index registry unreadable", f"{path}: {text}; run `newsbot doctor`, or delete {root} and "
                        "ingest again.")
+
+
+def _fsize_limit() -> str:
+    """The process's file size limit (`ulimit -f`), when there is one: writes past it fail with EFBIG."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, OSError, ValueError):
+        return ""
+    return "" if soft == resource.RLIM_INFINITY else f" (the file size limit is {soft} bytes: `ulimit -f`)"
 
 
 def _translate(cur_or_conn, exc: sqlite3.Error):
@@ -307,6 +338,8 @@ def _make_dir(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if names_full_disk(exc):
+            raise DiskFull(path, path, exc.strerror or exc) from None
         raise UsageError("Bad index directory", f"cannot create {path} ({exc.strerror or exc}); give a directory you "
                          "can write with --index.") from None
 
@@ -352,12 +385,15 @@ class Index:
                 _make_dir(self.root)
             conn = None
             try:
-                conn = sqlite3.connect(str(self.registry_path), timeout=max(5.0, self.settings.lock_timeout),
-                                       isolation_level=None, check_same_thread=False, factory=_RegistryConnection)
-                conn.index_root = self.root
+                if not create and _not_writable(self.root):
+                    conn = self._open_read_only()
+                else:
+                    conn = sqlite3.connect(str(self.registry_path), timeout=max(5.0, self.settings.lock_timeout),
+                                           isolation_level=None, check_same_thread=False, factory=_RegistryConnection)
+                    conn.index_root = self.root
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
                 conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA foreign_keys=OFF")
                 if create:
                     conn.executescript(SCHEMA)
@@ -371,12 +407,43 @@ class Index:
                     conn.close()
                 if isinstance(exc, NewsbotError):
                     raise
+                err = _registry_error(self.root, exc)
+                if err is not None and err.title != "Index registry unreadable":
+                    raise err from None
                 raise IndexError_("Index registry unreadable", f"{self.registry_path}: {exc}; run `newsbot doctor`, "
                                   f"or delete {self.root} and ingest again.") from None
             self._db = conn
         elif create:
             self._db.executescript(SCHEMA)
         return self._db
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """The registry of an index we cannot write (a read-only mount, a directory of another
+        user's): SQLite's WAL mode wants to create registry.sqlite-shm even to read. Opened with
+        mode=ro (enough when the -shm file is there); on a read-only mount, where nobody can be
+        writing, as immutable when no -wal file holds commits it would then miss."""
+        from urllib.parse import quote
+
+        uri = "file:" + quote(str(self.registry_path.absolute()))
+        kw = dict(timeout=max(5.0, self.settings.lock_timeout), isolation_level=None, check_same_thread=False,
+                  factory=_RegistryConnection, uri=True)
+        conn = sqlite3.connect(uri + "?mode=ro", **kw)
+        conn.index_root = self.root
+        try:
+            conn.execute("SELECT 1 FROM meta LIMIT 1")
+            return conn
+        except NewsbotError:
+            conn.close()
+            wal = self.registry_path.with_name(self.registry_path.name + "-wal")
+            if self.registry_path.with_name(self.registry_path.name + "-shm").exists():
+                raise  # not the missing -shm file: damage, said as such
+            if not read_only_fs(self.root) or (wal.exists() and wal.stat().st_size > 0):
+                raise IndexError_("Index is read-only", f"cannot read {self.registry_path} without writing beside it "
+                                  f"(SQLite needs {self.registry_path.name}-shm); make {self.root} writable, or copy "
+                                  "it to a writable place and give that with --index.") from None
+        conn = sqlite3.connect(uri + "?mode=ro&immutable=1", **kw)
+        conn.index_root = self.root
+        return conn
 
     def store(self):
         if self._store is None:
@@ -461,6 +528,8 @@ class Index:
         except Timeout:
             raise _lock_error(self.root, t) from None
         except OSError as exc:
+            if names_full_disk(exc):
+                raise DiskFull(self.root, self.root / ".lock", exc.strerror or exc) from None
             raise IndexError_("Index not writable", f"cannot write {self.root / '.lock'} ({exc.strerror or exc}); make "
                               f"{self.root} writable, or give another --index.") from None
         try:
@@ -477,7 +546,13 @@ class Index:
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite may have rolled back by itself (SQLITE_FULL, SQLITE_IOERR): then ROLLBACK would
+            # fail with "no transaction is active" and hide the error that says what happened
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except (sqlite3.Error, NewsbotError):
+                    pass
             raise
 
     def close(self) -> None:
@@ -507,6 +582,14 @@ class Index:
             exts = " ".join(sorted(SUPPORTED_EXTS))
             raise UsageError("Nothing to ingest", f"no supported files in {', '.join(str(p) for p in paths)} (supported: {exts}).")
         rep = IngestReport(files=len(files))
+        try:
+            self._ingest(files, paths, outlet, progress, rep)
+        except DiskFull as exc:  # say it in ingest's words: the same ingest again carries on
+            raise exc.again("run the same `newsbot ingest` again: it carries on where this one stopped") from None
+        rep.seconds = time.perf_counter() - t0
+        return rep
+
+    def _ingest(self, files: list[Path], paths: list[Path], outlet: str | None, progress, rep: IngestReport) -> None:
         with self.write_lock():
             self.db(create=True)
             t = time.perf_counter()
@@ -520,6 +603,7 @@ class Index:
             self._pending_ids: dict[str, _Pending] = {}
             self._done_files = 0
             gen0 = self.generation()
+            done = False
             try:
                 for f in files:
                     self._plan_file(f, outlet, rep)
@@ -533,15 +617,17 @@ class Index:
                     from bot.core.remote import sync_from_store
 
                     sync_from_store(self)
+                done = True
             finally:
                 try:
                     if self.generation() != gen0 or self.keyword_stale():
-                        self._rebuild_keyword(save=True)
+                        self._rebuild_keyword(save=True, strict=done)
+                except DiskFull:
+                    if done:  # everything else is in: say so, rather than leave it to every reader
+                        raise
                 except Exception:
                     pass  # rebuilt lazily by the next reader or `newsbot doctor`
             rep.articles, rep.chunks = self.counts()
-        rep.seconds = time.perf_counter() - t0
-        return rep
 
     def restore_store(self, store_ids: set[str] | None = None) -> int:
         """Embed again the registry's chunks that the vector store lacks (a deleted or emptied
@@ -825,7 +911,9 @@ class Index:
             return False
         return _kw_generation(self.keyword_dir) != self.generation()
 
-    def _rebuild_keyword(self, save: bool = True):
+    def _rebuild_keyword(self, save: bool = True, strict: bool = False):
+        """Rebuild the keyword index from the registry (and save it). A save that fails is
+        ignored (readers rebuild it in memory), unless `strict` and the disk is full: DiskFull."""
         from bot.backends.keyword import KeywordIndex
 
         db = self.db()
@@ -838,8 +926,9 @@ class Index:
         if save:
             try:
                 kw.save(self.keyword_dir)
-            except OSError:
-                pass
+            except OSError as exc:
+                if strict and (names_full_disk(exc) or low_space(self.root)):
+                    raise DiskFull(self.root, self.keyword_dir, exc.strerror or exc) from None
         self._kw = kw
         return kw
 
@@ -1090,12 +1179,14 @@ def inspect_index(settings, repair: bool = True, embedder=None) -> dict:
                 with idx.write_lock(timeout=0):
                     _check(idx, rep, repair=True)
             except IndexError_ as exc:
-                if exc.title != "Index is locked":
+                if exc.title not in ("Index is locked", "Index not writable"):
                     raise
-                locked = True
+                locked = exc.title
         if not repair or locked:
-            if locked:
+            if locked == "Index is locked":
                 rep["note"] = "another process is writing to the index; checked without repairing"
+            elif locked:
+                rep["note"] = "the index is read-only; checked without repairing"
             _check(idx, rep, repair=False)
         rep["articles"], rep["chunks"] = idx.counts()
         rep["generation"] = idx.generation()
@@ -1133,6 +1224,15 @@ def _check(idx: Index, rep: dict, repair: bool) -> None:
         else:
             rep["problems"].append(f"registry inconsistent: {what}; run `newsbot doctor` (with repair)")
     # Chroma vs registry
+    if not repair and idx.settings.chroma_url is None and _not_writable(idx.root) and (idx.root / "chroma").exists():
+        # a read-only index: Chroma cannot even open it (it writes when it opens); count its file
+        stored, chunks = idx.store_count(), idx.chunk_count()
+        rep["store_chunks"] = stored
+        if stored is not None and stored < chunks:
+            rep["problems"].append(f"vector store holds {stored} of the registry's {chunks} chunks; make {idx.root} "
+                                   "writable and run `newsbot doctor` (it re-embeds them)")
+        _check_keyword(idx, rep, repair)
+        return
     if idx.settings.chroma_url is None and not (idx.root / "chroma").exists():
         store_ids: set[str] = set()
     else:
@@ -1155,13 +1255,16 @@ def _check(idx: Index, rep: dict, repair: bool) -> None:
             rep["problems"].append(f"vector store lacks {len(missing)} chunks of the registry; run `newsbot doctor` with repair")
     if repair and (orphans or missing):
         rep["store_chunks"] = idx.store().count()
-    # keyword index
+    _check_keyword(idx, rep, repair)
+
+
+def _check_keyword(idx: Index, rep: dict, repair: bool) -> None:
     kw_gen = _kw_generation(idx.keyword_dir)
     gen = idx.generation()
     if kw_gen == gen:
         rep["keyword"] = "ok"
     elif repair:
-        idx._rebuild_keyword(save=True)
+        idx._rebuild_keyword(save=True, strict=True)
         rep["keyword"] = "ok"
         rep["repaired"].append(f"keyword index: rebuilt ({'missing' if kw_gen is None else f'generation {kw_gen}'} -> {gen})")
     else:
