@@ -20,11 +20,11 @@ from bot.cli.app import app
 from bot.config import Settings, load_settings
 from bot.core.index import Index
 from bot.core.session import check_question
-from tests.fakes import HashEmbedder
 from bot.errors import IndexError_, UsageError
 from bot.models import gguf_problem
 
 from conftest import MODELS_DIR, SEEDS
+from tests.fakes import HashEmbedder
 
 runner = CliRunner()
 NO_MODEL = "/nonexistent/model.gguf"
