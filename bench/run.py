@@ -105,9 +105,8 @@ def bench_ingest(base: Settings, files: list[Path], runs: int, work: Path) -> tu
         with Index(s, embedder=emb) as idx:
             rep = idx.ingest([src])
             chunks = rep.chunks_added
-            rows = idx.db().execute("SELECT c.text, c.position, a.title FROM chunks c JOIN articles a "
-                                    "ON a.id = c.article_id ORDER BY c.article_id, c.position").fetchall()
-        texts = [embed_text(t, x, p) for x, p, t in rows]
+            rows = idx.registry.chunks_with_articles()
+        texts = [embed_text(r["title"], r["text"], r["position"]) for r in rows]
         t0 = time.perf_counter()
         emb.embed(texts)
         raw_s = time.perf_counter() - t0
@@ -140,10 +139,9 @@ def build_synthetic(base: Settings, seed_index: Path, n_chunks: int, dest: Path)
 
     t0 = time.perf_counter()
     src = Index(base.model_copy(update={"index_dir": seed_index}))
-    db = src.db()
-    arts = [dict(r) for r in db.execute("SELECT * FROM articles ORDER BY rowid")]
+    arts = [dict(r) for r in src.registry.all_articles()]
     chunks = {}
-    for r in db.execute("SELECT * FROM chunks ORDER BY article_id, position"):
+    for r in src.registry.all_chunks():
         chunks.setdefault(r["article_id"], []).append(dict(r))
     vecs = src.store().get_embeddings([c["id"] for cs in chunks.values() for c in cs])
     src.close()
@@ -199,10 +197,8 @@ def build_synthetic(base: Settings, seed_index: Path, n_chunks: int, dest: Path)
                 metas.append(_meta_for_chroma(aid, i, s, e, row))
             total += len(texts)
         store.upsert(ids, np.asarray(embs, dtype=np.float32), docs, metas)
-        with dst._tx() as tx:
-            tx.executemany(f"INSERT INTO articles({','.join(cols)}) VALUES ({','.join('?' * len(cols))})", a_rows)
-            tx.executemany("INSERT INTO chunks(id, article_id, position, start, end, text) VALUES (?,?,?,?,?,?)", c_rows)
-            tx.executemany("INSERT INTO files(key, path, name, file_hash, article_id) VALUES (?,?,?,?,?)", f_rows)
+        with dst.registry.transaction() as tx:
+            tx.bulk_insert(cols, a_rows, c_rows, f_rows)
         copy += 1
     dst.keyword()  # build and save the bm25 sidecar, as ingest does
     dst.close()

@@ -33,7 +33,7 @@ def measure_ingest_speed(paths: list[Path], settings=None, embedder=None, outlet
         emb.embed(["warm up the session"])  # first-call overhead is not throughput
         idx = Index(s, embedder=emb)
         rep = idx.ingest(paths, outlet=outlet)
-        rows = idx.db().execute("SELECT c.text, c.position, a.title FROM chunks c JOIN articles a ON a.id=c.article_id").fetchall()
+        rows = idx.registry.chunks_with_articles()
         texts = [embed_text(r["title"], r["text"], r["position"]) for r in rows]
         # the raw embedder on the same texts, in the same batches the ingest used (a shared
         # machine's load varies: compare like with like)

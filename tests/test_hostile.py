@@ -433,19 +433,21 @@ def test_registry_full_mid_ingest(many, clean_many, tmp_path, fast_embedder, mon
     """A real SQLITE_FULL (the registry may grow no further), which rolls the whole transaction back
     as a full disk does: it was `Unexpected error: OperationalError: cannot rollback - no transaction
     is active`, exit 1."""
+    from bot.store.registry import Registry
+
     root = tmp_path / "idx"
-    opened = Index.db
+    opened = Registry.connect
 
     def capped(self, create=False):
         conn = opened(self, create)
         conn.execute("PRAGMA max_page_count = 60")  # about half of what the 40 articles need
         return conn
 
-    monkeypatch.setattr(Index, "db", capped)
+    monkeypatch.setattr(Registry, "connect", capped)
     r = run("ingest", many, "--index", root, NEWSBOT_INGEST_BATCH="16")
     one_line_error(r, 4, "Disk full", "registry.sqlite", "database or disk is full", "free some space",
                    "run the same `newsbot ingest` again")
-    monkeypatch.setattr(Index, "db", opened)
+    monkeypatch.setattr(Registry, "connect", opened)
     assert 0 < _articles(root) < 40  # what was committed, consistent
     data = _doctor_index(root, "--no-repair")
     assert data["state"] == "ok" and data["problems"] == [], data

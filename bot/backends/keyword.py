@@ -3,7 +3,7 @@
 The directory holds the bm25s arrays, `ids.json` (chunk ids in index order) and `meta.json`
 (the registry `generation` it was built from). It is always rebuilt whole from the registry
 and swapped in by renames, so a reader sees either the old or the new index, never a mix;
-a reader that finds a generation other than the registry's rebuilds it (see bot.core.index).
+a reader that finds a generation other than the registry's rebuilds it (see bot.store.library).
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ class ChunkStore:
     def __init__(self, client: Any, where: str, remote: bool = False):
         self.client = client
         self.where = where
-        self.remote = remote  # a Chroma server: every write leaves a fresh token (bot.core.remote)
+        self.remote = remote  # a Chroma server: every write leaves a fresh token (bot.store.remote)
         self.root = None if remote else Path(where).parent  # the index directory of the embedded store
         try:
             self.col = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"},
@@ -86,7 +86,7 @@ class ChunkStore:
 
     def _touch(self, n: int) -> None:
         if self.remote and n:
-            from bot.core.remote import touch
+            from bot.store.remote import touch
 
             touch(self)
 

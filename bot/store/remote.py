@@ -11,7 +11,7 @@ How it stays correct (see docs/scaling.md):
   token in the collection's metadata (`newsbot_token`) *after* the write.
 - The sidecar records the fingerprint it was built from (`token:count`) in the registry's meta
   table (`store_fingerprint`).
-- The first time an `Index` is used in server mode (`Index.exists()`), `sync_from_store` reads
+- The first time an `Index` (bot.store.library) is used in server mode (`Index.exists()`), `sync_from_store` reads
   the server's fingerprint *first*, and only if it differs from the recorded one reads the ids
   on the server, fetches documents + metadata of articles the sidecar lacks, drops articles the
   server no longer has, and records the fingerprint. A change bumps the registry generation, so
@@ -30,6 +30,9 @@ from __future__ import annotations
 
 import time
 import uuid
+
+from bot.store.dedup import minhash_bytes
+from bot.store.registry import Registry, recorded_meta
 
 TOKEN_KEY = "newsbot_token"
 FP_KEY = "store_fingerprint"
@@ -75,22 +78,6 @@ def _reconstruct(chunks: list[tuple[int, int, str]]) -> str:
     return "".join(buf)
 
 
-def _recorded(idx) -> str | None:
-    import sqlite3
-
-    if not idx.registry_path.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(str(idx.registry_path), timeout=5.0)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key=?", (FP_KEY,)).fetchone()
-        finally:
-            conn.close()
-        return row[0] if row else None
-    except sqlite3.Error:
-        return None
-
-
 def sync_from_store(idx, force: bool = False) -> dict | None:
     """Bring `idx`'s sidecar (registry + keyword index) in step with the Chroma server.
     Returns None when nothing had to be read, else {"added", "removed", "updated", "seconds"}."""
@@ -99,20 +86,16 @@ def sync_from_store(idx, force: bool = False) -> dict | None:
     t0 = time.perf_counter()
     store = idx.store()
     fp = store_fingerprint(store)
-    recorded = _recorded(idx)
+    recorded = recorded_meta(idx.registry_path, FP_KEY)
     if not force and recorded == fp:
         return None
     if recorded is None and fp.endswith(":0"):
         return None  # empty server, no sidecar: nothing to build (`ingest` creates it)
-    from bot.core.index import Index
-
-    side = Index(idx.settings, embedder=idx._embedder)
-    side._remote_synced = True  # no recursion through exists()
-    side._store = store
+    side = Registry(idx.root, idx.settings)  # its own connection: opening it does not sync again
     try:
-        db = side.db(create=True)
+        side.connect(create=True)
         store_ids = set(store.get_ids())
-        reg_ids = {r[0] for r in db.execute("SELECT id FROM chunks")}
+        reg_ids = side.chunk_ids()
         new = store_ids - reg_ids
         gone = reg_ids - store_ids
         touched = {cid.rsplit(":", 1)[0] for cid in new | gone}
@@ -134,51 +117,21 @@ def sync_from_store(idx, force: bool = False) -> dict | None:
             for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]):
                 aid = (meta or {}).get("article_id") or cid.rsplit(":", 1)[0]
                 fetched.setdefault(aid, []).append((cid, doc or "", meta or {}))
-        added = removed = updated = 0
+        counts = {"added": 0, "removed": 0, "updated": 0}
         if new or gone:
-            from bot.core.index import minhash_of
-
-            with side._tx() as tx:
+            with side.transaction() as tx:
                 for aid in sorted(touched):
-                    rows = fetched.get(aid)
-                    existed = tx.execute("SELECT 1 FROM articles WHERE id=?", (aid,)).fetchone() is not None
-                    tx.execute("DELETE FROM chunks WHERE article_id=?", (aid,))
-                    if not rows:
-                        tx.execute("DELETE FROM articles WHERE id=?", (aid,))
-                        tx.execute("DELETE FROM files WHERE article_id=?", (aid,))
-                        tx.execute("UPDATE articles SET dup_of=NULL WHERE dup_of=?", (aid,))
-                        removed += existed
-                        continue
+                    rows = fetched.get(aid) or []
                     rows.sort(key=lambda r: int(r[2].get("position", 0)))
-                    spans = [(int(m.get("start", 0)), int(m.get("end", 0)), d) for _c, d, m in rows]
-                    text = _reconstruct(spans)
-                    m0 = rows[0][2]
-                    if existed:
-                        tx.execute("UPDATE articles SET n_chunks=?, text=? WHERE id=?", (len(rows), text, aid))
-                        updated += 1
-                    else:
-                        mh = minhash_of(text).hashvalues.astype("uint64").tobytes()
-                        src = m0.get("source_file") or aid
-                        tx.execute(
-                            "INSERT INTO articles(id, hash, title, outlet, date, date_int, url, author, source_file, path, "
-                            "text, n_chunks, dup_of, similarity, minhash, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            (aid, aid, m0.get("title") or "", m0.get("outlet") or None, m0.get("date") or None,
-                             int(m0.get("date_int") or 0), None, None, src, f"{idx.settings.chroma_url}#{src}", text,
-                             len(rows), None, None, mh, time.time()))
-                        added += 1
-                    tx.executemany("INSERT OR REPLACE INTO chunks(id, article_id, position, start, end, text) VALUES (?,?,?,?,?,?)",
-                                   [(c, aid, int(m.get("position", 0)), int(m.get("start", 0)), int(m.get("end", 0)), d)
-                                    for c, d, m in rows])
-                    if not tx.execute("SELECT 1 FROM files WHERE article_id=?", (aid,)).fetchone():
-                        src = m0.get("source_file") or aid
-                        tx.execute("INSERT OR REPLACE INTO files(key, path, name, file_hash, article_id) VALUES (?,?,?,NULL,?)",
-                                   ("remote", f"{idx.settings.chroma_url}#{src}", src, aid))
-                tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (FP_KEY, fp))
+                    text = _reconstruct([(int(m.get("start", 0)), int(m.get("end", 0)), d) for _c, d, m in rows])
+                    what = tx.mirror_article(aid, rows, text, idx.settings.chroma_url, minhash_bytes)
+                    if what:
+                        counts[what] += 1
+                tx.set_meta(FP_KEY, fp)
         else:
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (FP_KEY, fp))
+            side.set_meta(FP_KEY, fp)
     finally:
-        side._store = None  # shared with idx: not closed here
         side.close()
     if new or gone:
-        idx._kw = None
-    return {"added": added, "removed": removed, "updated": updated, "seconds": round(time.perf_counter() - t0, 3)}
+        idx.forget_keyword()
+    return {**counts, "seconds": round(time.perf_counter() - t0, 3)}
