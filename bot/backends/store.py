@@ -11,11 +11,38 @@ from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import urlparse
 
+import uuid
+
 import numpy as np
 
 from bot.errors import DiskFull, IndexError_, low_space, names_full_disk
 
 COLLECTION = "chunks"
+# the change token of a server's collection (see bot/store/remote.py for the protocol)
+TOKEN_KEY = "newsbot_token"
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def store_fingerprint(store) -> str:
+    """`token:count` of the server's collection (token first: see bot/store/remote.py)."""
+    try:
+        meta = store.client.get_collection(COLLECTION, embedding_function=None).metadata or {}
+        token = str(meta.get(TOKEN_KEY, "-"))
+        count = int(store.col.count())
+    except Exception as exc:
+        raise _chroma_error("reading the collection state", store.where, exc) from None
+    return f"{token}:{count}"
+
+
+def touch(store) -> None:
+    """Mark the server's collection as changed (a fresh token in its metadata)."""
+    try:
+        store.col.modify(metadata={TOKEN_KEY: new_token()})
+    except Exception as exc:
+        raise _chroma_error("updating the collection state", store.where, exc) from None
 
 
 def _chroma_error(action: str, where: str, exc: Exception, root: Path | None = None) -> IndexError_:
@@ -52,7 +79,7 @@ class ChunkStore:
     def __init__(self, client: Any, where: str, remote: bool = False):
         self.client = client
         self.where = where
-        self.remote = remote  # a Chroma server: every write leaves a fresh token (bot.store.remote)
+        self.remote = remote  # a Chroma server: every write leaves a fresh token (bot/store/remote.py)
         self.root = None if remote else Path(where).parent  # the index directory of the embedded store
         try:
             self.col = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"},
@@ -86,8 +113,6 @@ class ChunkStore:
 
     def _touch(self, n: int) -> None:
         if self.remote and n:
-            from bot.store.remote import touch
-
             touch(self)
 
     def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:

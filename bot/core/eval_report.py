@@ -2,8 +2,8 @@
 
 `summarize` aggregates the per-question scores (see `bot.core.evaluation` for the definitions);
 `summary_rows` and `render_report` turn a summary and its records into the terminal table and the
-Markdown report. Nothing here imports the rest of evaluation at import time, so `evaluation` can
-re-export these names.
+Markdown report. Nothing here imports the rest of evaluation (only its types, for type checkers),
+so `evaluation` can re-export these names.
 """
 
 from __future__ import annotations
@@ -13,6 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.core.evaluation import EvalResult, Question
+
+
+def cited_files(answer: dict) -> list[str]:
+    """The file names an answer (a record of the answers file) cites, in order."""
+    files = answer.get("cited_files")
+    if files is None:
+        files = []
+        for c in answer.get("citations") or []:
+            if c.get("source_file") not in files:
+                files.append(c.get("source_file"))
+    return [f for f in files if f]
 
 
 # -- summary ------------------------------------------------------------------------------------
@@ -346,8 +357,6 @@ def _checks(checks: Any) -> str:
 
 
 def render_report(result: EvalResult, questions: list[Question], title: str = "newsbot eval") -> str:
-    from bot.core.evaluation import cited_files
-
     summary = result.summary
     by_id = {q.id: q for q in questions}
     lines = [f"# {title}", ""]

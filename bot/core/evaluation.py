@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from bot.core.eval_report import (METRIC_ROWS, cached_tokens_of, fmt, percentile,  # noqa: F401 (re-exported)
+from bot.core.eval_report import (METRIC_ROWS, cached_tokens_of, cited_files, fmt, percentile,  # noqa: F401 (re-exported)
                                   prefix_cache_summary, render_report, summarize, summary_rows)
 from bot.errors import UsageError
 
@@ -254,16 +254,6 @@ def citation_support(answer: dict) -> tuple[int, int]:
         if s.get("supported"):
             supported += n
     return supported, total
-
-
-def cited_files(answer: dict) -> list[str]:
-    files = answer.get("cited_files")
-    if files is None:
-        files = []
-        for c in answer.get("citations") or []:
-            if c.get("source_file") not in files:
-                files.append(c.get("source_file"))
-    return [f for f in files if f]
 
 
 def cited_groups(answer: dict) -> list[set[str]]:

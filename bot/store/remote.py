@@ -7,8 +7,8 @@ metadata, so keyword search, `articles`, citations and near-duplicate checks kee
 
 How it stays correct (see docs/scaling.md):
 
-- Every write to the server (`ChunkStore.upsert/delete` in server mode) stores a fresh random
-  token in the collection's metadata (`newsbot_token`) *after* the write.
+- Every write to the server (`ChunkStore.upsert/delete` in server mode, bot/backends/store.py)
+  stores a fresh random token in the collection's metadata (`newsbot_token`) *after* the write.
 - The sidecar records the fingerprint it was built from (`token:count`) in the registry's meta
   table (`store_fingerprint`).
 - The first time an `Index` (bot.store.library) is used in server mode (`Index.exists()`), `sync_from_store` reads
@@ -29,40 +29,12 @@ documents of the missing articles.
 from __future__ import annotations
 
 import time
-import uuid
 
+from bot.backends.store import _chroma_error, store_fingerprint
 from bot.store.dedup import minhash_bytes
 from bot.store.registry import Registry, recorded_meta
 
-TOKEN_KEY = "newsbot_token"
 FP_KEY = "store_fingerprint"
-
-
-def new_token() -> str:
-    return uuid.uuid4().hex
-
-
-def store_fingerprint(store) -> str:
-    """`token:count` of the server's collection (token first: see the module docstring)."""
-    from bot.backends.store import COLLECTION, _chroma_error
-
-    try:
-        meta = store.client.get_collection(COLLECTION, embedding_function=None).metadata or {}
-        token = str(meta.get(TOKEN_KEY, "-"))
-        count = int(store.col.count())
-    except Exception as exc:
-        raise _chroma_error("reading the collection state", store.where, exc) from None
-    return f"{token}:{count}"
-
-
-def touch(store) -> None:
-    """Mark the server's collection as changed (a fresh token in its metadata)."""
-    from bot.backends.store import _chroma_error
-
-    try:
-        store.col.modify(metadata={TOKEN_KEY: new_token()})
-    except Exception as exc:
-        raise _chroma_error("updating the collection state", store.where, exc) from None
 
 
 def _reconstruct(chunks: list[tuple[int, int, str]]) -> str:
@@ -107,8 +79,6 @@ def sync_from_store(idx, force: bool = False) -> dict | None:
         fetched: dict[str, list[tuple[str, str, dict]]] = {}
         want = [cid for cids in by_article.values() for cid in cids]
         step = max(1, min(store.max_batch, 2000))
-        from bot.backends.store import _chroma_error
-
         for s in range(0, len(want), step):
             try:
                 res = store.col.get(ids=want[s:s + step], include=["documents", "metadatas"])
