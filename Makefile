@@ -39,7 +39,9 @@ run: models
 	@if [ "$(TUI)" = 1 ] && [ -t 0 ] && [ -t 1 ]; then $(NEWSBOT) tui --index $(INDEX); \
 	else echo "(not a terminal: skipping the UI; open it with: $(NEWSBOT) tui --index $(INDEX))"; fi
 
+# lint-imports: the layer contracts of pyproject.toml ([tool.importlinter])
 test: test-models
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: install

@@ -15,7 +15,7 @@ from tests.fakes import ScriptedModel
 from bot.core import citations as cit
 from bot.core.briefing import (Briefer, Doc, cluster, counted, find_differences, idf_of, name_lists,
                                sentence_scores)
-from bot.core.chunking import split_sentences
+from bot.store.chunking import split_sentences
 from bot.core.types import Passage
 from bot.errors import NewsbotError
 

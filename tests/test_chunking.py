@@ -6,8 +6,8 @@ import time
 
 from hypothesis import given, settings as hsettings, strategies as st
 
-from bot.core.chunking import MAX_TOKENS, chunk_spans, split_sentences, token_counter
-from bot.core.parsing import parse_file
+from bot.store.chunking import MAX_TOKENS, chunk_spans, split_sentences, token_counter
+from bot.store.parsing import parse_file
 
 from conftest import LEE, SEEDS
 

@@ -5,7 +5,12 @@ together), and the layers stay apart (the contracts themselves are in pyproject.
 from __future__ import annotations
 
 import ast
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "bot"
@@ -121,3 +126,16 @@ def test_backends_import_neither_core_nor_store():
     bad = {m: sorted(d for d in deps if d.startswith(("bot.core", "bot.store", "bot.cli", "bot.tui")))
            for m, deps in import_graph().items() if m.startswith("bot.backends")}
     assert {m: d for m, d in bad.items() if d} == {}
+
+
+def test_layer_contracts_of_pyproject_are_kept():
+    """`lint-imports` (import-linter, the `test` extra) with the contracts of pyproject.toml."""
+    exe = Path(sys.executable).with_name("lint-imports")
+    if not exe.exists():
+        found = shutil.which("lint-imports")
+        if found is None:
+            pytest.skip("import-linter is not installed (pip install -e '.[test]')")
+        exe = Path(found)
+    proc = subprocess.run([str(exe), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "0 broken" in proc.stdout, proc.stdout[-3000:]

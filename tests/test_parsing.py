@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from bot.core.parsing import (SUPPORTED_EXTS, decode_bytes, derive_title, normalize_date, parse_bytes, parse_file,
+from bot.store.parsing import (SUPPORTED_EXTS, decode_bytes, derive_title, normalize_date, parse_bytes, parse_file,
                               parse_plain)
 
 from conftest import LEE, SEEDS

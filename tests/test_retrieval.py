@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.index import Index
-from bot.core.retrieval import chroma_where, collapse_duplicates, diversify, matches, rrf
+from bot.store.retrieval import chroma_where, collapse_duplicates, diversify, matches, rrf
 from bot.core.types import Passage
 
 from conftest import LEE, SEEDS

@@ -27,7 +27,7 @@ from bot.core import citations as cit
 from bot.core import prompts
 from bot.core.grounding import Prepared, add_citation, check_answer, compose, prepare
 from bot.core.session import Session
-from bot.core.chunking import split_sentences
+from bot.store.chunking import split_sentences
 from bot.core.types import Citation, Passage, Sentence
 
 PASSAGE_BUDGET = 560  # prompt tokens spent on key passages

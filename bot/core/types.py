@@ -9,54 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-
-@dataclass
-class Article:
-    """A parsed article, before indexing."""
-
-    text: str
-    title: str
-    outlet: str | None = None
-    date: str | None = None  # ISO YYYY-MM-DD
-    url: str | None = None
-    author: str | None = None
-    source_file: str = ""  # basename of the file
-    path: str = ""  # absolute path of the file
-    key: str = ""  # path, or path#N for the N-th article of a multi-article file
-
-
-@dataclass
-class Chunk:
-    id: str  # f"{article_id}:{position}"
-    article_id: str
-    position: int  # 0-based position in the article
-    start: int  # character offsets in the article text
-    end: int
-    text: str
-
-
-@dataclass
-class Passage:
-    """A retrieved chunk with its article's metadata."""
-
-    chunk_id: str
-    article_id: str
-    text: str
-    start: int
-    end: int
-    position: int
-    title: str
-    outlet: str | None
-    date: str | None
-    source_file: str
-    score: float = 0.0
-    dense_rank: int | None = None
-    keyword_rank: int | None = None
-    duplicates: list[str] = field(default_factory=list)  # article ids of near-duplicate copies collapsed into this one
-    files: list[str] = field(default_factory=list)  # every file name that holds this article (exact duplicates)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+from bot.store.records import Article, Passage  # noqa: F401 (re-exported: the records of the store)
 
 
 @dataclass

@@ -17,9 +17,9 @@ from typing import Callable
 
 import numpy as np
 
-from bot.core.chunking import chunk_spans
-from bot.core.parsing import SUPPORTED_EXTS, date_int, normalize_text, parse_file
-from bot.core.types import Article
+from bot.store.chunking import chunk_spans
+from bot.store.parsing import SUPPORTED_EXTS, date_int, normalize_text, parse_file
+from bot.store.records import Article
 from bot.errors import DiskFull, UsageError
 from bot.store.dedup import NearDuplicates, minhash_of
 

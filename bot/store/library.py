@@ -31,9 +31,9 @@ from typing import Iterator
 import numpy as np
 
 from bot.config import check_index_dir
-from bot.core.chunking import token_counter
-from bot.core.retrieval import matches
-from bot.core.types import Passage
+from bot.store.chunking import token_counter
+from bot.store.retrieval import matches
+from bot.store.records import Passage
 from bot.errors import DiskFull, IndexError_, UsageError, low_space, names_full_disk
 from bot.store import search as _search
 from bot.store.errors import lock_error, make_dir, no_index

@@ -7,9 +7,9 @@ removal) are ignored; a passage's text and fields always come from the registry.
 
 from __future__ import annotations
 
-from bot.core.parsing import date_bound
-from bot.core.retrieval import chroma_where, collapse_duplicates, diversify, matches, rrf
-from bot.core.types import Passage
+from bot.store.parsing import date_bound
+from bot.store.retrieval import chroma_where, collapse_duplicates, diversify, matches, rrf
+from bot.store.records import Passage
 from bot.errors import IndexError_, UsageError
 
 MODES = ("dense", "keyword", "hybrid")

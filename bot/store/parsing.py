@@ -17,7 +17,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.types import Article
+from bot.store.records import Article
 
 TEXT_EXTS = {".txt", ".md", ".markdown", ".text"}
 HTML_EXTS = {".html", ".htm", ".xhtml"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Hashable, Iterable, Sequence, TypeVar
 
-from bot.core.types import Passage
+from bot.store.records import Passage
 
 T = TypeVar("T", bound=Hashable)
 
