@@ -1,5 +1,6 @@
-"""Test doubles, in one place (none ship inside bot/): a scripted chat model and a hashing
-embedder. They implement the same interfaces as the real backends (`ChatModel`, `Embedder`)."""
+"""Test doubles, in one place (none ship inside bot/): a scripted chat model, a hashing embedder
+and an index. They implement the same interfaces as the real ones (`ChatModel`, `Embedder`,
+`BaseIndex`), so the code under test never has to tell a fake from a real one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import numpy as np
 
 from bot.backends.embedder import Embedder
 from bot.backends.llm import ChatModel, GenStats
+from bot.core import citations as cit
+from bot.store.base import BaseIndex
+from bot.store.records import Passage
 
 Reply = str | Callable[[list[dict]], str]
 
@@ -79,4 +83,62 @@ class HashEmbedder(Embedder):
             out[row] = out[row] / n if n else out[row]
             if not n:
                 out[row, 0] = 1.0
+        return out
+
+
+class FakeIndex(BaseIndex):
+    """An index in memory, in one of two ways:
+
+    - `FakeIndex(passages)`: every search returns these passages, whatever the query and k (no
+      articles, texts or embedder: what answering needs);
+    - `FakeIndex(docs=[(title, text, outlet, date), ...])`: articles a000, a001, ... (one chunk
+      each, file f000.txt, ...); a search ranks them by the content words they share with the
+      query, as keyword hits; `embedder` is a HashEmbedder (what briefing needs).
+
+    Every search is kept in `calls` as (query, {k, source, since, until}); `searches` lists the
+    queries."""
+
+    def __init__(self, passages: list[Passage] | None = None, docs: list[tuple] | None = None, embedder=None):
+        self.passages = list(passages or [])
+        self.embedder = embedder if embedder is not None or docs is None else HashEmbedder()
+        self.rows: list[dict] = []
+        self.texts: dict[str, str] = {}
+        for i, (title, text, outlet, date) in enumerate(docs or []):
+            aid = f"a{i:03d}"
+            self.rows.append({"id": aid, "title": title, "outlet": outlet, "date": date, "file": f"f{i:03d}.txt",
+                              "chunks": 1, "dup_of": None})
+            self.texts[aid] = text
+        self.calls: list[tuple[str, dict]] = []
+
+    @property
+    def searches(self) -> list[str]:
+        return [q for q, _kw in self.calls]
+
+    def counts(self) -> tuple[int, int]:
+        return len(self.rows), len(self.rows)
+
+    def articles(self, source=None, since=None, until=None) -> list[dict]:
+        return [r for r in self.rows if not source or (r["outlet"] or "").lower() == source.lower()]
+
+    def article(self, article_id: str) -> dict:
+        if article_id not in self.texts:
+            return super().article(article_id)
+        return {**next(r for r in self.rows if r["id"] == article_id), "text": self.texts[article_id]}
+
+    def search(self, query, k=8, source=None, since=None, until=None, mode="hybrid") -> list[Passage]:
+        self.calls.append((query, {"k": k, "source": source, "since": since, "until": until}))
+        if not self.rows:
+            return list(self.passages)
+        q = cit.content_tokens(query)
+        scored = []
+        for r in self.articles(source):
+            s = len(q & cit.content_tokens(r["title"] + " " + self.texts[r["id"]]))
+            if s:
+                scored.append((-s, r["id"]))
+        out = []
+        for _, aid in sorted(scored)[:k]:
+            r = self.article(aid)
+            out.append(Passage(chunk_id=f"{aid}:0", article_id=aid, text=r["text"], start=0, end=len(r["text"]),
+                               position=0, title=r["title"], outlet=r["outlet"], date=r["date"], source_file=r["file"],
+                               keyword_rank=len(out) + 1))
         return out

@@ -2,7 +2,7 @@
 prompt, the evidence-first output format, citation renumbering, re-attribution, trimming an
 unsupported detail, the meaning checks and the judge, repairs, refusals, planted text, cancel."""
 
-from tests.fakes import ScriptedModel
+from tests.fakes import FakeIndex, ScriptedModel
 from bot.config import Settings
 from bot.core.answering import Answerer, parse_output
 from bot.core.types import Passage
@@ -16,16 +16,6 @@ C = "A total of 14 yachts have now retired from the Sydney to Hobart race."
 def P(n, text, f):
     return Passage(chunk_id=f"{f}:0", article_id=f, text=text, start=100, end=100 + len(text), position=0,
                    title=f"Title {f}", outlet=None, date="2021-03-22", source_file=f"{f}.txt", files=[f"{f}.txt"])
-
-
-class FakeIndex:
-    def __init__(self, passages):
-        self.passages = passages
-        self.calls = []
-
-    def search(self, q, **kw):
-        self.calls.append((q, kw))
-        return self.passages
 
 
 def make(reply, passages=None, judge=None, **settings):

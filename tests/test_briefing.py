@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import HashEmbedder
+from tests.fakes import FakeIndex, HashEmbedder
 from bot.backends.llm import ContextOverflow
 from tests.fakes import ScriptedModel
 from bot.core import citations as cit
 from bot.core.briefing import (Briefer, Doc, cluster, counted, find_differences, idf_of, name_lists,
                                sentence_scores)
 from bot.store.chunking import split_sentences
-from bot.core.types import Passage
 from bot.errors import NewsbotError
 
 A = ("Sanctions on two officials",
@@ -41,46 +40,6 @@ D = ("Fire crews battle Hill Top blaze",
      "Crews expect milder weather tomorrow.")
 
 
-class FakeIndex:
-    """What Briefer needs of `Index`: articles(), article(), search(), counts(), an embedder."""
-
-    def __init__(self, docs: list[tuple[str, str, str | None, str | None]]):
-        self.embedder = HashEmbedder()
-        self.rows, self.texts = [], {}
-        for i, (title, text, outlet, date) in enumerate(docs):
-            aid = f"a{i:03d}"
-            self.rows.append({"id": aid, "title": title, "outlet": outlet, "date": date, "file": f"f{i:03d}.txt",
-                              "chunks": 1, "dup_of": None})
-            self.texts[aid] = text
-        self.searches: list[str] = []
-
-    def articles(self, source=None, since=None, until=None):
-        return [r for r in self.rows if not source or (r["outlet"] or "").lower() == source.lower()]
-
-    def article(self, aid):
-        return {**next(r for r in self.rows if r["id"] == aid), "text": self.texts[aid]}
-
-    def counts(self):
-        return len(self.rows), len(self.rows)
-
-    def search(self, query, k=8, source=None, since=None, until=None, mode="hybrid"):
-        self.searches.append(query)
-        q = cit.content_tokens(query)
-        scored = []
-        for r in self.articles(source):
-            t = self.texts[r["id"]]
-            s = len(q & cit.content_tokens(r["title"] + " " + t))
-            if s:
-                scored.append((-s, r["id"]))
-        out = []
-        for _, aid in sorted(scored)[:k]:
-            r = self.article(aid)
-            out.append(Passage(chunk_id=f"{aid}:0", article_id=aid, text=r["text"], start=0, end=len(r["text"]),
-                               position=0, title=r["title"], outlet=r["outlet"], date=r["date"], source_file=r["file"],
-                               keyword_rank=len(out) + 1))
-        return out
-
-
 def _doc(row_id, title, text, outlet=None, date=None, rank=0):
     d = Doc({"id": row_id, "title": title, "outlet": outlet, "date": date, "file": f"{row_id}.txt", "chunks": 1}, text, rank)
     d.sentences = split_sentences(text)
@@ -90,7 +49,7 @@ def _doc(row_id, title, text, outlet=None, date=None, rank=0):
 
 def _briefer(settings, docs, replies):
     model = ScriptedModel(replies)
-    return Briefer(settings, index=FakeIndex(docs), model=model), model
+    return Briefer(settings, index=FakeIndex(docs=docs), model=model), model
 
 
 # ----------------------------------------------------------------------------- pieces
@@ -192,7 +151,7 @@ def test_seeds_like_briefing_cites_both_and_reports_difference(settings):
     assert any("European Union" in t for t in texts)
     for v in d["versions"]:
         c = v["citation"]
-        art = FakeIndex(docs).article(c["article_id"])["text"]
+        art = FakeIndex(docs=docs).article(c["article_id"])["text"]
         assert art[c["start"]:c["end"]] == c["quote"] and c["n"] >= 1
         assert b.citations[c["n"] - 1].quote == c["quote"]
     last = b.sentences[-1]
@@ -260,7 +219,7 @@ def test_context_overflow_retries_with_fewer_passages(settings):
             yield from super().stream(messages, max_tokens, stop)
 
     model = Tight(["The Treasury sanctioned Wang Junzheng and Chen Mingguo on Monday [1]."])
-    br = Briefer(settings, index=FakeIndex([(*A, None, None), (*B, None, None), (*C, None, None), (*D, None, None)]),
+    br = Briefer(settings, index=FakeIndex(docs=[(*A, None, None), (*B, None, None), (*C, None, None), (*D, None, None)]),
                  model=model)
     b = br.brief()
     _check_shape(b)
@@ -278,7 +237,7 @@ def test_history_saved_and_errors(settings, tmp_path):
         br.brief("quantum chromodynamics")
     with pytest.raises(NewsbotError, match="No articles match"):
         br.brief(source="Nobody")
-    empty = Briefer(settings, index=FakeIndex([]), model=ScriptedModel([""]))
+    empty = Briefer(settings, index=FakeIndex(docs=[]), model=ScriptedModel([""]))
     with pytest.raises(NewsbotError, match="empty"):
         empty.brief()
 
@@ -295,7 +254,7 @@ def test_cli_brief_json_and_text(settings, monkeypatch):
     import bot.core.briefing as briefing
     from bot.cli.app import app
 
-    fake = FakeIndex([(*A, "Daily A", None), (*B, "Wire B", None)])
+    fake = FakeIndex(docs=[(*A, "Daily A", None), (*B, "Wire B", None)])
     orig = briefing.Briefer.__init__
 
     def init(self, s, index=None, model=None, **kw):

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.backends.llm import GenStats
+from bot.backends.llm import ChatModel, GenStats
 from bot.core.eval_report import render_report
 from bot.core.evaluation import Question, load_questions, run_eval
 from bot.core.types import Answer, Citation, Passage, Sentence
+from tests.fakes import FakeIndex
 
 QUESTIONS = [
     {"id": "q1", "question": "How many residents left Hill Top?", "answers": ["500"], "sources": ["a.txt"],
@@ -38,11 +39,8 @@ def passage(f: str, i: int = 0) -> Passage:
                    outlet=None, date=None, source_file=f, score=0.5)
 
 
-class FakeModel:
+class FakeModel(ChatModel):
     name = "fake"
-
-    def __init__(self):
-        self.last = GenStats()
 
 
 class FakeAnswerer:
@@ -51,6 +49,7 @@ class FakeAnswerer:
     default_fail_on: str | None = None
 
     def __init__(self, fail_on: str | None = None):
+        self.index = FakeIndex()
         self.model = FakeModel()
         self.asked: list[str] = []
         self.kwargs: list[dict] = []
@@ -291,16 +290,6 @@ def test_cli_eval_prints_wrong_among_answered_medians_and_kinds(tmp_path, fake_a
     assert r.exit_code == 0 and "by question kind" not in r.stdout  # no kinds in the file: no table
 
 
-class ListIndex:
-    """Index-like: every search returns the same passages."""
-
-    def __init__(self, passages):
-        self.passages = passages
-
-    def search(self, question, k=8, **kw):
-        return list(self.passages[:k])
-
-
 def test_run_eval_with_real_answerer_and_scripted_model(settings):
     from tests.fakes import ScriptedModel
     from bot.core.answering import Answerer
@@ -311,7 +300,7 @@ def test_run_eval_with_real_answerer_and_scripted_model(settings):
                 outlet="VOA", date="2021-03-22", source_file="000.txt", score=0.9)
     model = ScriptedModel(["Chen Mingguo is the director of the Xinjiang Public Security Bureau. [1]",
                            "NOT IN ARTICLES", "HACKED"])
-    answerer = Answerer(settings, index=ListIndex([p]), model=model)
+    answerer = Answerer(settings, index=FakeIndex([p]), model=model)
     qs = [Question(id="a", question="Who directs the Xinjiang Public Security Bureau?", answers=["Chen Mingguo"],
                    sources=["000.txt"]),
           Question(id="u", question="Who is the Prime Minister of Japan?", answerable=False),

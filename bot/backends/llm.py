@@ -45,8 +45,11 @@ class ContextOverflow(NewsbotError):
 
 
 class ChatModel:
+    """A chat model: `stream` is the one method a backend must write; the rest have defaults."""
+
     name: str = "model"
     n_ctx: int = 4096
+    loads_on_first_use: bool = False  # True: `load()` takes a while (say so before calling it)
 
     def __init__(self) -> None:
         self.last = GenStats()
@@ -74,11 +77,20 @@ class ChatModel:
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
 
+    def load(self) -> None:
+        """Load the weights now rather than on the first call (default: nothing to load)."""
+
+    def cancel(self) -> None:
+        """Stop a generation in progress at its next token (safe from any thread)."""
+        self.cancel_event.set()
+
     def close(self) -> None:
         pass
 
 
 class LocalLlama(ChatModel):
+    loads_on_first_use = True
+
     def __init__(self, path: Path, name: str | None = None, n_ctx: int = 4096, n_threads: int = 2,
                  n_batch: int = 512, temperature: float = 0.0, seed: int = 42):
         super().__init__()
@@ -102,6 +114,9 @@ class LocalLlama(ChatModel):
             if self._llm is None:
                 self._load()
             return self._llm
+
+    def load(self) -> None:
+        self.llm  # the property loads the weights once
 
     def _load(self) -> None:
         try:

@@ -30,8 +30,7 @@ def register(app: typer.Typer) -> None:
 
         s = settings_from(index_dir=index, chat_model=model, chroma_url=chroma_url, llm_url=llm_url).settings
         briefer = Briefer(s)
-        if hasattr(briefer.index, "check"):
-            briefer.index.check()  # a missing or damaged index fails before the model is loaded
+        briefer.index.check()  # a missing or damaged index fails before the model is loaded
         if not json_ and sys.stdout.isatty():
             err.print("[dim]reading the articles and writing the briefing…[/]")
         result = briefer.brief(topic, since=since, until=until, source=source, articles=articles)

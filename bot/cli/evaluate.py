@@ -53,9 +53,7 @@ def eval_command(
     from bot.core.answering import Answerer
 
     answerer = Answerer(s)  # one index and one model for the whole run
-    index = getattr(answerer, "index", None)
-    if hasattr(index, "check"):
-        index.check()  # a missing or damaged index fails before the model is loaded
+    answerer.index.check()  # a missing or damaged index fails before the model is loaded
     _load_model(answerer)
     t0 = time.perf_counter()
     result = _run_with_progress(answerer, qs, output, s.k, resume, keep_unsupported)
@@ -86,9 +84,9 @@ def _load_model(answerer) -> None:
     """Load the model before the first question, so that a missing model fails at once and the
     first question's time to first token does not include loading it."""
     model = answerer.model
-    if hasattr(type(model), "llm"):  # LocalLlama loads its weights on first use
-        with err.status(f"Loading {getattr(model, 'name', 'model')}…"):
-            model.llm
+    if model.loads_on_first_use:  # LocalLlama loads its weights on first use
+        with err.status(f"Loading {model.name}…"):
+            model.load()
 
 
 def _write(path: Path, text: str) -> None:

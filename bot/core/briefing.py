@@ -368,7 +368,7 @@ class Briefer(Session):
 
         rows = self.index.articles(source=source, since=since, until=until)
         if not rows:
-            total = self.index.counts()[0] if hasattr(self.index, "counts") else 0
+            total = self.index.counts()[0]
             if not total:
                 raise IndexError_("Index is empty", "no articles to brief; run `newsbot ingest PATH` first.")
             raise UsageError("No articles match", "no article matches --source/--since/--until; widen the filters.")
@@ -413,7 +413,7 @@ class Briefer(Session):
         q = emb.embed([topic])[0]
         got: dict[str, np.ndarray] = {}
         try:
-            got = self.index.store().get_embeddings([p.chunk_id for p in passages]) if hasattr(self.index, "store") else {}
+            got = self.index.embeddings([p.chunk_id for p in passages])
         except Exception:
             got = {}
         todo = [p for p in passages if p.chunk_id not in got]
@@ -425,24 +425,18 @@ class Briefer(Session):
         """One L2-normalised vector per article: the mean of its stored chunk embeddings, else
         an embedding of its title and lead."""
         vecs: list[np.ndarray | None] = [None] * len(docs)
-        store = None
+        ids = [f"{d.id}:{i}" for d in docs for i in range(int(d.row.get("chunks") or 1))]
+        got: dict[str, np.ndarray] = {}
         try:
-            store = self.index.store() if hasattr(self.index, "store") else None
+            for s in range(0, len(ids), 500):
+                got.update(self.index.embeddings(ids[s:s + 500]))
         except Exception:
-            store = None
-        if store is not None:
-            ids = [f"{d.id}:{i}" for d in docs for i in range(int(d.row.get("chunks") or 1))]
-            got: dict[str, np.ndarray] = {}
-            try:
-                for s in range(0, len(ids), 500):
-                    got.update(store.get_embeddings(ids[s:s + 500]))
-            except Exception:
-                got = {}
-            for j, d in enumerate(docs):
-                rows = [got[f"{d.id}:{i}"] for i in range(int(d.row.get("chunks") or 1)) if f"{d.id}:{i}" in got]
-                if rows:
-                    v = np.mean(np.stack(rows), axis=0)
-                    vecs[j] = v / max(float(np.linalg.norm(v)), 1e-9)
+            got = {}
+        for j, d in enumerate(docs):
+            rows = [got[f"{d.id}:{i}"] for i in range(int(d.row.get("chunks") or 1)) if f"{d.id}:{i}" in got]
+            if rows:
+                v = np.mean(np.stack(rows), axis=0)
+                vecs[j] = v / max(float(np.linalg.norm(v)), 1e-9)
         missing = [j for j, v in enumerate(vecs) if v is None]
         if missing:
             texts = [f"{docs[j].row.get('title') or ''}. {docs[j].text[:600]}" for j in missing]
@@ -456,13 +450,9 @@ class Briefer(Session):
             return doc.chunks
         n = int(doc.row.get("chunks") or 0)
         spans: list[tuple[str, int, int]] = []
-        getter = getattr(self.index, "chunks", None)
         try:
-            if callable(getter):
-                spans = [(c["id"], c["start"], c["end"]) if isinstance(c, dict) else (c.id, c.start, c.end)
-                         for c in getter(doc.id)]
-            elif hasattr(self.index, "_passages") and n:
-                spans = [(p.chunk_id, p.start, p.end) for p in self.index._passages([f"{doc.id}:{i}" for i in range(n)])]
+            if n:
+                spans = [(p.chunk_id, p.start, p.end) for p in self.index.passages([f"{doc.id}:{i}" for i in range(n)])]
         except Exception:
             spans = []
         doc.chunks = spans or [(f"{doc.id}:0", 0, len(doc.text))]

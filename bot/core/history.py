@@ -36,7 +36,7 @@ class History:
         return con
 
     def add(self, answer: Answer | dict, kind: str = "ask") -> int:
-        data = answer.to_json() if hasattr(answer, "to_json") else dict(answer)
+        data = dict(answer) if isinstance(answer, dict) else answer.to_json()
         question = data.get("question") or data.get("topic") or ""
         text = data.get("answer") or data.get("paragraph") or ""
         with self._connect() as con:

@@ -54,6 +54,11 @@ class Session:
             self._history = History(self.settings.index_dir / "history.sqlite")
         return self._history
 
+    @property
+    def loaded_model(self):
+        """The chat model if it has been opened, else None (asking does not load it)."""
+        return self._model
+
     def cancel(self) -> None:
         """Stop a generation in progress (safe to call from another thread)."""
         if self._model is not None:

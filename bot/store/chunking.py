@@ -151,6 +151,6 @@ def token_counter(embedder) -> Callable[[str], int]:
             return lambda text: len(counter.encode(text).ids)
         except Exception:  # pragma: no cover - fall back to the embedder's own count
             pass
-    if embedder is not None and hasattr(embedder, "count_tokens"):
+    if embedder is not None:
         return embedder.count_tokens
     return lambda t: max(1, int(len(t.split()) * 1.3))

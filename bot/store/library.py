@@ -36,13 +36,14 @@ from bot.store.retrieval import matches
 from bot.store.records import Passage
 from bot.errors import DiskFull, IndexError_, UsageError, low_space, names_full_disk
 from bot.store import search as _search
+from bot.store.base import BaseIndex
 from bot.store.errors import lock_error, make_dir, no_index
 from bot.store.ingest import IngestReport, IngestRun, Progress, batch_chunks, ingest, restore_store
 from bot.store.registry import Registry, embedded_store_count
 from bot.store.removal import remove, remove_paths
 
 
-class Index:
+class Index(BaseIndex):
     def __init__(self, settings, embedder=None):
         self.settings = settings
         self.root = Path(settings.index_dir)
@@ -301,4 +302,6 @@ class Index:
         """The passages of chunk ids, in the order given (unknown ids skipped)."""
         return _search.passages(self.registry, ids)
 
-    _passages = passages  # the name bot.core.briefing looks for
+    def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The vector store's embeddings of chunk ids."""
+        return self.store().get_embeddings(ids)

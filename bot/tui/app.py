@@ -349,8 +349,8 @@ class NewsbotApp(App):
 
     @property
     def model_label(self) -> str:
-        model = getattr(self._answerer, "_model", None) or getattr(self._answerer, "model_", None)
-        name = getattr(model, "name", None)
+        model = self._answerer.loaded_model if self._answerer is not None else None
+        name = model.name if model is not None else None
         if name:
             return name
         return f"{self.settings.chat_model}@{self.settings.llm_url}" if self.settings.llm_url else self.settings.chat_model
@@ -402,7 +402,7 @@ class NewsbotApp(App):
         with self._lock:
             if self._history is None:
                 answerer = self._answerer
-                if answerer is not None and hasattr(answerer, "history"):
+                if answerer is not None:
                     self._history = answerer.history
                 else:
                     from bot.core.history import History
@@ -412,16 +412,10 @@ class NewsbotApp(App):
 
     def cancel_generation(self) -> None:
         """Stop the answer or briefing in progress (safe from any thread)."""
-        if self._answerer is not None and hasattr(self._answerer, "cancel"):
+        if self._answerer is not None:
             self._answerer.cancel()
-        briefer = self._briefer
-        if briefer is not None:
-            if hasattr(briefer, "cancel"):
-                briefer.cancel()
-            else:
-                model = getattr(briefer, "_model", None) or getattr(self._answerer, "_model", None)
-                if model is not None and hasattr(model, "cancel_event"):
-                    model.cancel_event.set()
+        if self._briefer is not None:
+            self._briefer.cancel()
 
     def check_index(self) -> None:
         self.main.check_index()

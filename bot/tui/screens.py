@@ -216,7 +216,7 @@ class LibraryScreen(Screen):
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(*describe(exc)))
             return
-        data = report.to_json() if hasattr(report, "to_json") else dict(report or {})
+        data = report.to_json()
         self.post_message(self.Ingested(data))
 
     def on_library_screen_ingest_progress(self, msg: IngestProgress) -> None:
@@ -319,7 +319,7 @@ class HistoryScreen(Screen):
     def fetch(self, entry_id: int) -> None:
         hist = self.app.get_history()
         try:
-            data = hist.get_json(entry_id) if hasattr(hist, "get_json") else hist.get(entry_id).to_json()
+            data = hist.get_json(entry_id)
         except Exception as exc:  # noqa: BLE001
             self.app.call_from_thread(self.app.notify, " ".join(describe(exc)), severity="error")
             return
