@@ -1,0 +1,126 @@
+"""The records of a briefing (`Brief`, what `brief` returns; `Doc`, an article being briefed;
+`Key`, a key sentence as a passage) and the knobs and small helpers the other modules share."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+from bot.core import citations as cit
+from bot.core.types import Citation, Passage, Sentence
+
+PASSAGE_BUDGET = 560  # prompt tokens spent on key passages
+MAX_TOKENS = 220  # generated tokens for the paragraph
+MIN_SENTENCES, MAX_SENTENCES, MAX_WORDS = 4, 7, 150
+DENSE_RELEVANT = 0.35  # cosine of topic and passage for a dense-only hit to count as relevant
+CLUSTER_THRESHOLD = 0.55  # cosine of article vectors: same event
+MIN_WORDS_KEY, MAX_WORDS_KEY = 6, 45  # key sentences outside this range are skipped
+_JUNK = re.compile(r"https?://|pic\.twitter|t\.co/|@\w+\)|\(RELATED|^\W*$|developing story", re.I)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass
+class Brief:
+    topic: str | None
+    paragraph: str = ""
+    sentences: list[Sentence] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    articles_used: list[dict] = field(default_factory=list)
+    articles_left_out: list[dict] = field(default_factory=list)
+    differences: list[dict] = field(default_factory=list)
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    raw: str = ""  # what the model wrote, before checking
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "paragraph": self.paragraph,
+            "sentences": [s.to_json() for s in self.sentences],
+            "citations": [c.to_json() for c in self.citations],
+            "articles_used": self.articles_used,
+            "articles_left_out": self.articles_left_out,
+            "differences": self.differences,
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "timings": self.timings,
+            "raw": self.raw,
+        }
+
+
+@dataclass
+class Doc:
+    """A selected article with what the briefing needs of it."""
+
+    row: dict  # from Index.articles()
+    text: str
+    rank: int  # relevance order (0 = most relevant / newest)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    tokens: list[set[str]] = field(default_factory=list)  # content tokens per sentence
+    chunks: list[tuple[str, int, int]] = field(default_factory=list)  # (chunk id, start, end)
+    duplicates: list[dict] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.row["id"]
+
+    @property
+    def source(self) -> str:
+        """Who reports it: the outlet, else the file name."""
+        return self.row.get("outlet") or self.row.get("file") or self.id
+
+    def all_tokens(self) -> set[str]:
+        out: set[str] = set()
+        for t in self.tokens:
+            out |= t
+        return out
+
+
+@dataclass
+class Key:
+    """A key sentence: a span of an article, as a passage."""
+
+    doc: Doc
+    index: int  # sentence number in the article
+    score: float
+    passage: Passage
+
+
+def _join(items: list[str]) -> str:
+    items = [i.strip() for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def short_title(title: str | None, words: int = 7) -> str:
+    ws = (title or "").replace("…", "").split()
+    if not ws:
+        return ""
+    return " ".join(ws[:words]) + ("…" if len(ws) > words else "")
+
+
+def word_count(text: str) -> int:
+    return len(cit.parse_markers(text)[0].split())
+
+
+def _article_ref(row: dict) -> dict:
+    return {"id": row["id"], "title": row.get("title"), "outlet": row.get("outlet"), "date": row.get("date"),
+            "file": row.get("file")}
+
+
+def _date_int(iso: str | None) -> int:
+    if not iso:
+        return 0
+    digits = re.sub(r"\D", "", iso)[:8]
+    return int(digits) if digits else 0
+
+
+def _ms(t: float) -> float:
+    return round((time.perf_counter() - t) * 1000, 1)
