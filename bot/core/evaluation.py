@@ -36,17 +36,15 @@ question that failed, the first stage where it was lost (see `lost_at`).
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import re
-import string
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from bot.core.eval_metrics import (alternatives, best_f1, contains_answer, contains_forbidden,  # noqa: F401 (re-exported)
+                                   normalize_answer, token_f1)
 from bot.core.eval_report import (METRIC_ROWS, cached_tokens_of, cited_files, fmt, percentile,  # noqa: F401 (re-exported)
                                   prefix_cache_summary, render_report, summarize, summary_rows)
 from bot.errors import UsageError
@@ -148,70 +146,6 @@ def load_questions(path: Path) -> list[Question]:
     if not questions:
         raise UsageError("Bad questions file", f"{path}: no questions in it.")
     return questions
-
-
-# -- answer text metrics ------------------------------------------------------------------------
-def alternatives(entry: str) -> list[str]:
-    return [a.strip() for a in entry.split("|") if a.strip()]
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def contains_answer(text: str, answers: list[str], match: str = "any") -> bool:
-    """The accepted-answer rule: case-insensitive containment of one alternative of an entry
-    (of every entry when match == "all")."""
-    entries = [alternatives(e) for e in answers]
-    entries = [e for e in entries if e]
-    if not entries:
-        return False
-    folded = _fold(text)
-    hits = [any(_fold(alt) in folded for alt in alts) for alts in entries]
-    return all(hits) if match == "all" else any(hits)
-
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = set(string.punctuation)
-
-
-def normalize_answer(text: str) -> str:
-    """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def token_f1(prediction: str, truth: str) -> float:
-    pred = normalize_answer(prediction).split()
-    gold = normalize_answer(truth).split()
-    if not pred or not gold:
-        return float(pred == gold)
-    common = Counter(pred) & Counter(gold)
-    same = sum(common.values())
-    if same == 0:
-        return 0.0
-    precision = same / len(pred)
-    recall = same / len(gold)
-    return 2 * precision * recall / (precision + recall)
-
-
-def best_f1(prediction: str, answers: list[str], match: str = "any") -> float:
-    """F1 against the best accepted answer: any single alternative, or (match == "all") one
-    alternative of every entry joined together."""
-    entries = [alternatives(e) for e in answers]
-    entries = [e for e in entries if e]
-    if not entries:
-        return 0.0
-    if match == "all":
-        candidates = (" ".join(combo) for combo in itertools.islice(itertools.product(*entries), 512))
-    else:
-        candidates = (alt for alts in entries for alt in alts)
-    return max(token_f1(prediction, c) for c in candidates)
-
-
-def contains_forbidden(text: str, forbidden: list[str]) -> list[str]:
-    folded = _fold(text)
-    return [f for f in forbidden if _fold(f) and _fold(f) in folded]
 
 
 # -- retrieval and citation metrics -------------------------------------------------------------
