@@ -31,35 +31,73 @@ def _default_prompts_dir() -> Path:
 
 
 class Settings(BaseModel):
-    """Every knob of newsbot. Field descriptions are shown by `newsbot doctor`."""
+    """Every knob of newsbot, in groups (`GROUPS`). Field descriptions are shown by `newsbot doctor`.
+
+    The groups are a presentation: names stay flat (`k`, not `retrieval.k`), so a config file key,
+    an environment variable (`NEWSBOT_<FIELD>`) and a flag keep naming one field."""
 
     model_config = {"extra": "forbid", "validate_assignment": True, "allow_inf_nan": False}
 
+    # index: where the index lives and how long to wait for another process's lock
     index_dir: Path = Field(Path("index"), description="On-disk index (Chroma store, keyword index, registry, history).")
-    models_dir: Path = Field(default_factory=_default_models_dir, description="Where pulled models live.")
-    prompts_dir: Path = Field(default_factory=_default_prompts_dir, description="Prompt template files.")
-    chat_model: str = Field("qwen2.5-coder-1.5b-instruct", description="Catalogue name or path to a .gguf file.")
-    embed_model: str = Field("all-minilm-l6-v2", description="Catalogue name of the embedding model.")
-    n_ctx: int = Field(4096, ge=512, le=131072, description="Model context size in tokens.")
-    n_threads: int = Field(0, ge=0, le=1024, description="CPU threads for the model (0: all cores).")
-    n_batch: int = Field(512, ge=8, le=131072, description="Prompt batch size for llama.cpp.")
-    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic).")
-    seed: int = Field(42, ge=0, le=2**32 - 1, description="Random seed for generation.")
-    max_tokens: int = Field(96, ge=8, le=8192, description="Most tokens generated for an answer.")
+    lock_timeout: float = Field(10.0, ge=0, le=86400, description="Seconds to wait for another process's index lock.")
+    # ingest
+    max_file_mb: float = Field(20.0, gt=0, le=4096, description="Larger input files are refused by ingest.")
+    ingest_batch: int = Field(1024, ge=1, le=1_000_000, description="Chunks ingest embeds at a time (sorted by length: less padding).")
+    # retrieval
     k: int = Field(8, ge=1, le=100, description="Passages considered per question before packing.")
+    # answering and checking (`ask`)
+    max_tokens: int = Field(96, ge=8, le=8192, description="Most tokens generated for an answer.")
     prompt_budget: int = Field(260, ge=64, le=131072, description="Prompt tokens spent on the evidence sentences of an answer.")
     max_question_chars: int = Field(1000, ge=10, le=100000, description="Longest question accepted, in characters.")
     answer_parts: bool = Field(True, description="Ask a two-part question (\"Who…, and which…?\") one part at a time; both must pass the checks.")
     judge_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Least P(yes) of the yes/no judge for an answer to be shown (0: no judge).")
     quote_threshold: float = Field(0.75, ge=0.0, le=1.0, description="Least P(yes) of the judge for an evidence sentence quoted when the model wrote no answer.")
+    # briefings (`brief`)
+    brief_passage_budget: int = Field(560, ge=120, le=131072, description="Prompt tokens spent on the key passages of a briefing.")
+    brief_max_tokens: int = Field(220, ge=16, le=8192, description="Most tokens generated for a briefing's paragraph.")
+    brief_cluster_threshold: float = Field(0.55, ge=0.0, le=1.0, description="Least cosine of two article vectors for them to tell the same event.")
+    brief_dense_relevant: float = Field(0.35, ge=0.0, le=1.0, description="Least cosine of topic and passage for a dense-only hit to count as relevant.")
+    # models (in-process llama.cpp and the ONNX embedder)
+    models_dir: Path = Field(default_factory=_default_models_dir, description="Where pulled models live.")
+    prompts_dir: Path = Field(default_factory=_default_prompts_dir, description="Prompt template files.")
+    chat_model: str = Field("qwen2.5-coder-1.5b-instruct", description="Catalogue name or path to a .gguf file.")
+    embed_model: str = Field("all-minilm-l6-v2", description="Catalogue name of the embedding model (an index holds the vectors of one).")
+    n_ctx: int = Field(4096, ge=512, le=131072, description="Model context size in tokens.")
+    n_threads: int = Field(0, ge=0, le=1024, description="CPU threads for the model (0: all cores).")
+    n_batch: int = Field(512, ge=8, le=131072, description="Prompt batch size for llama.cpp.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic).")
+    seed: int = Field(42, ge=0, le=2**32 - 1, description="Random seed for generation.")
+    # servers
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store.")
     llm_url: str | None = Field(None, description="Use an OpenAI-compatible server (http://host:port/v1) for generation.")
     llm_timeout: float = Field(120.0, gt=0, le=86400, description="Seconds to wait on the model server.")
-    lock_timeout: float = Field(10.0, ge=0, le=86400, description="Seconds to wait for another process's index lock.")
-    max_file_mb: float = Field(20.0, gt=0, le=4096, description="Larger input files are refused by ingest.")
 
     def resolved_threads(self) -> int:
         return self.n_threads or (os.cpu_count() or 1)
+
+
+# group -> (title, its settings in the order `doctor` shows them); every field is in exactly one
+GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "index": ("Index", ("index_dir", "lock_timeout")),
+    "ingest": ("Ingest", ("max_file_mb", "ingest_batch")),
+    "retrieval": ("Retrieval", ("k",)),
+    "answering": ("Answering and checking (ask)", ("max_tokens", "prompt_budget", "max_question_chars", "answer_parts",
+                                                   "judge_threshold", "quote_threshold")),
+    "brief": ("Briefings (brief)", ("brief_passage_budget", "brief_max_tokens", "brief_cluster_threshold",
+                                    "brief_dense_relevant")),
+    "models": ("Models", ("models_dir", "prompts_dir", "chat_model", "embed_model", "n_ctx", "n_threads", "n_batch",
+                          "temperature", "seed")),
+    "servers": ("Servers", ("chroma_url", "llm_url", "llm_timeout")),
+}
+
+
+def group_of(name: str) -> str:
+    """The group (a key of GROUPS) a setting belongs to."""
+    for group, (_title, names) in GROUPS.items():
+        if name in names:
+            return group
+    raise KeyError(name)
 
 
 def allowed_range(name: str) -> str:

@@ -35,6 +35,9 @@ def test_doctor_json_reports_settings_origins_and_models(tmp_path):
     data = json.loads(res.stdout)
     assert data["settings"]["index_dir"] == {"value": str(tmp_path / "idx"), "from": "flag"}
     assert data["settings"]["models_dir"]["from"] == "env:NEWSBOT_MODELS_DIR"
+    groups = data["setting_groups"]
+    assert list(groups)[:3] == ["index", "ingest", "retrieval"] and "brief_passage_budget" in groups["brief"]["settings"]
+    assert sorted(n for g in groups.values() for n in g["settings"]) == sorted(data["settings"])
     assert data["packages"]["llama-cpp-python"] and data["cpu_threads"] >= 1
     # no index there yet: the one problem, exit 4 (index missing), with what to do
     assert data["problems"] == [f"index: no index at {tmp_path / 'idx'}: run `newsbot ingest FOLDER --index "

@@ -51,3 +51,39 @@ def test_bad_env_value(monkeypatch):
     with pytest.raises(UsageError) as exc:
         load_settings()
     assert "n_ctx" in exc.value.one_line() and "env:NEWSBOT_N_CTX" in exc.value.one_line()
+
+
+def test_every_setting_is_in_exactly_one_group_and_documented():
+    from bot.config import GROUPS, Settings, group_of
+
+    names = [n for _title, group in GROUPS.values() for n in group]
+    assert sorted(names) == sorted(Settings.model_fields) and len(names) == len(set(names))
+    assert list(Settings.model_fields) == names  # the model lists them in their groups' order
+    assert all(Settings.model_fields[n].description for n in names)
+    assert group_of("k") == "retrieval" and group_of("brief_passage_budget") == "brief"
+
+
+def test_grouped_settings_keep_their_flat_names(tmp_path, monkeypatch):
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text("brief_max_tokens = 200\nprompt_budget = 300\n")
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(cfg))
+    monkeypatch.setenv("NEWSBOT_INGEST_BATCH", "16")
+    monkeypatch.setenv("NEWSBOT_BRIEF_PASSAGE_BUDGET", "400")
+    loaded = load_settings()
+    s, o = loaded.settings, loaded.origins
+    assert s.ingest_batch == 16 and o["ingest_batch"] == "env:NEWSBOT_INGEST_BATCH"
+    assert s.brief_passage_budget == 400 and s.brief_max_tokens == 200 and s.prompt_budget == 300
+
+
+def test_briefing_and_ingest_knobs_default_to_the_old_constants(tmp_path):
+    from bot.config import Settings
+    from bot.core.briefing import CLUSTER_THRESHOLD, DENSE_RELEVANT, MAX_TOKENS, PASSAGE_BUDGET, Briefer
+    from bot.store.library import Index
+
+    s = Settings()
+    assert (s.brief_passage_budget, s.brief_max_tokens) == (PASSAGE_BUDGET, MAX_TOKENS)
+    assert (s.brief_cluster_threshold, s.brief_dense_relevant) == (CLUSTER_THRESHOLD, DENSE_RELEVANT)
+    assert Briefer(s).passage_budget == PASSAGE_BUDGET
+    assert Briefer(s.model_copy(update={"brief_passage_budget": 300})).passage_budget == 300
+    assert Index(s).batch_chunks == 1024
+    assert Index(Settings(ingest_batch=7)).batch_chunks == 7

@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
             "problems": problems,
             "settings": {name: {"value": str(getattr(s, name)) if getattr(s, name) is not None else None,
                                 "from": loaded.origins[name]} for name in type(s).model_fields},
+            "setting_groups": setting_groups(type(s)),
             "config_file": str(loaded.config_file) if loaded.config_file else None,
             "python": platform.python_version(),
             "platform": platform.platform(),
@@ -75,6 +76,16 @@ def register(app: typer.Typer) -> None:
         if problems:  # 4 when the index (missing or damaged) is all that is wrong
             index_only = all(p.startswith("index") for p in problems) and idx_report.get("state") in ("missing", "error")
             raise typer.Exit(ExitCode.INDEX if index_only else ExitCode.FAILURE)
+
+
+def setting_groups(model) -> dict[str, dict]:
+    """group -> {"title", "settings": {name: description}}: the settings in their groups
+    (bot.config.GROUPS), in the order `doctor` shows them."""
+    from bot.config import GROUPS
+
+    fields = model.model_fields
+    return {g: {"title": title, "settings": {n: fields[n].description or "" for n in names}}
+            for g, (title, names) in GROUPS.items()}
 
 
 def _check_chat_model(s, deep: bool, problems: list[str], models: list[dict]) -> None:
@@ -144,8 +155,13 @@ def _print(r: dict) -> None:
     t.add_column("setting")
     t.add_column("value")
     t.add_column("from")
-    for name, v in r["settings"].items():
-        t.add_row(name, str(v["value"]), v["from"])
+    t.add_column("meaning", overflow="fold")
+    for group in r["setting_groups"].values():
+        t.add_row(f"[bold]{group['title']}[/]", end_section=False)
+        names = list(group["settings"])
+        for i, name in enumerate(names):
+            v = r["settings"][name]
+            t.add_row("  " + name, str(v["value"]), v["from"], group["settings"][name], end_section=i == len(names) - 1)
     out.print(t)
     out.print("packages: " + ", ".join(f"{k} {v or '[red]missing[/]'}" for k, v in r["packages"].items()))
     for m in r["models"]:

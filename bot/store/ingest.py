@@ -26,20 +26,6 @@ from bot.store.dedup import NearDuplicates, minhash_of
 Progress = Callable[[int, int, str], None]
 
 
-def batch_chunks() -> int:
-    """Chunks embedded per flush (sorted by length: less padding); env NEWSBOT_INGEST_BATCH."""
-    raw = os.environ.get("NEWSBOT_INGEST_BATCH", "").strip()
-    if not raw:
-        return 1024
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 1_000_000:
-        raise UsageError("Bad setting", f"NEWSBOT_INGEST_BATCH (env): {raw!r} is not a whole number from 1 to 1000000.")
-    return value
-
-
 def article_hash(text: str) -> str:
     return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
 

@@ -38,7 +38,7 @@ from bot.errors import DiskFull, IndexError_, UsageError, low_space, names_full_
 from bot.store import search as _search
 from bot.store.base import BaseIndex
 from bot.store.errors import lock_error, make_dir, no_index
-from bot.store.ingest import IngestReport, IngestRun, Progress, batch_chunks, ingest, restore_store
+from bot.store.ingest import IngestReport, IngestRun, Progress, ingest, restore_store
 from bot.store.registry import Registry, embedded_store_count
 from bot.store.removal import remove, remove_paths
 
@@ -55,7 +55,7 @@ class Index(BaseIndex):
         self._run: IngestRun | None = None
         self._remote_synced = False
         self._checked_gen: int | None = None
-        self.batch_chunks = batch_chunks()
+        self.batch_chunks = settings.ingest_batch  # chunks embedded per flush (NEWSBOT_INGEST_BATCH)
 
     # ------------------------------------------------------------------ resources
 

@@ -12,7 +12,7 @@ from bot.core.grounding import Prepared, prepare
 from bot.core.session import Session
 from bot.core.briefing.assembly import Assembly, _drop_cut_off
 from bot.core.briefing.differences import find_differences
-from bot.core.briefing.records import MAX_TOKENS, PASSAGE_BUDGET, Brief, Doc, Key, _ms, short_title
+from bot.core.briefing.records import Brief, Doc, Key, _ms, short_title
 from bot.core.briefing.selection import Selection, cluster, idf_of, sentence_scores
 from bot.core.types import Passage
 
@@ -23,9 +23,10 @@ class Briefer(Selection, Assembly, Session):
     """Writes briefings from an index with a chat model. Cheap to build; the index, embedder
     and model are opened on first use and reused."""
 
-    def __init__(self, settings, index=None, model=None, history=None, passage_budget: int = PASSAGE_BUDGET):
+    def __init__(self, settings, index=None, model=None, history=None, passage_budget: int | None = None):
         super().__init__(settings, index, model, history)
-        self.passage_budget = passage_budget
+        # prompt tokens for key passages (settings.brief_passage_budget, default PASSAGE_BUDGET)
+        self.passage_budget = settings.brief_passage_budget if passage_budget is None else passage_budget
 
     # ------------------------------------------------------------------ planning
 
@@ -106,7 +107,7 @@ class Briefer(Selection, Assembly, Session):
         timings["select_ms"] = _ms(t0)
 
         t1 = time.perf_counter()
-        groups = cluster(self.vectors(docs)) if len(docs) > 1 else [[0]]
+        groups = cluster(self.vectors(docs), self.settings.brief_cluster_threshold) if len(docs) > 1 else [[0]]
         # main event first: with a topic the one holding the most relevant article, else the biggest
         if topic:
             groups.sort(key=lambda g: min(docs[i].rank for i in g))
@@ -119,7 +120,8 @@ class Briefer(Selection, Assembly, Session):
         brief = Brief(topic=topic, model=model.name)
         t2 = time.perf_counter()
         system_cost = model.count_tokens(prompts.load(self.settings.prompts_dir, "brief.system").render()) + 80
-        budget = max(120, min(self.passage_budget, model.n_ctx - MAX_TOKENS - system_cost - 64))
+        max_tokens = self.settings.brief_max_tokens  # default MAX_TOKENS
+        budget = max(120, min(self.passage_budget, model.n_ctx - max_tokens - system_cost - 64))
         keys, spare, _ = self.plan(docs, groups, topic, model.count_tokens, budget)
         prepared = prepare([k.passage for k in keys])
         ok = [(p, k) for p, k in zip(prepared, keys) if not p.removed]  # planted instructions: never a key passage
@@ -140,7 +142,7 @@ class Briefer(Selection, Assembly, Session):
                 parts: list[str] = []
                 try:
                     with self._lock:
-                        for piece in model.stream(msgs, max_tokens=MAX_TOKENS, stop=["\n\n\n", "</passages>"]):
+                        for piece in model.stream(msgs, max_tokens=max_tokens, stop=["\n\n\n", "</passages>"]):
                             if first is None:
                                 first = _ms(t0)
                             parts.append(piece)

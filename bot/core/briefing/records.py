@@ -12,11 +12,14 @@ from typing import Any
 from bot.core import citations as cit
 from bot.core.types import Citation, Passage, Sentence
 
+# the defaults of the settings that tune a briefing (bot.config: brief_passage_budget,
+# brief_max_tokens, brief_dense_relevant, brief_cluster_threshold)
 PASSAGE_BUDGET = 560  # prompt tokens spent on key passages
 MAX_TOKENS = 220  # generated tokens for the paragraph
-MIN_SENTENCES, MAX_SENTENCES, MAX_WORDS = 4, 7, 150
 DENSE_RELEVANT = 0.35  # cosine of topic and passage for a dense-only hit to count as relevant
 CLUSTER_THRESHOLD = 0.55  # cosine of article vectors: same event
+# the shape of the paragraph and of key sentences (fixed: the prompt and the checks assume them)
+MIN_SENTENCES, MAX_SENTENCES, MAX_WORDS = 4, 7, 150
 MIN_WORDS_KEY, MAX_WORDS_KEY = 6, 45  # key sentences outside this range are skipped
 _JUNK = re.compile(r"https?://|pic\.twitter|t\.co/|@\w+\)|\(RELATED|^\W*$|developing story", re.I)
 

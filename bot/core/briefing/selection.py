@@ -110,7 +110,8 @@ class Selection:
         order: list[str] = []
         if topic:
             passages = self.index.search(topic, k=max(3 * n, 24), source=source, since=since, until=until)
-            close = self._close_to(topic, [p for p in passages if p.keyword_rank is None and p.dense_rank is not None])
+            close = self._close_to(topic, [p for p in passages if p.keyword_rank is None and p.dense_rank is not None],
+                                   self.settings.brief_dense_relevant)
             for p in passages:
                 # a keyword hit, or a dense-only hit that is really close (dense search always answers)
                 relevant = p.keyword_rank is not None or p.chunk_id in close or \
