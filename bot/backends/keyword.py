@@ -18,34 +18,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-# English stopwords (function words and question words): they carry no topic
-STOPWORDS = frozenset("""
-a about above after again against all am an and any are aren't as at be because been before being below between both
-but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few for from further had
-hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how how's i i'd
-i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor not of off on once only
-or other ought our ours ourselves out over own same shan't she she'd she'll she's should shouldn't so some such than
-that that's the their theirs them themselves then there there's these they they'd they'll they're they've this those
-through to too under until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where
-where's which while who who's whom why why's will with won't would wouldn't you you'd you'll you're you've your yours
-yourself yourselves s t also said says say according many much one ones per via yet just
-""".split())
+from bot.text import KEYWORD_STOPWORDS as STOPWORDS  # English function words: they carry no topic
+from bot.text import stem_words as _stem
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'’][a-z0-9]+)*")
-
-_stemmer = None
-
-
-def _stem(words: list[str]) -> list[str]:
-    global _stemmer
-    if _stemmer is None:
-        try:
-            import Stemmer
-
-            _stemmer = Stemmer.Stemmer("english")
-        except ImportError:  # pragma: no cover - PyStemmer is a dependency; degrade gracefully
-            _stemmer = False
-    return _stemmer.stemWords(words) if _stemmer else words
 
 
 def tokenize(text: str) -> list[str]:

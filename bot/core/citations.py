@@ -17,17 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are aren't as at be because been before being
-below between both but by can could did do does doing down during each few for from further had has have
-having he her here hers herself him himself his how i if in into is it its itself just me more most my
-myself no nor not of off on once only or other our ours ourselves out over own same she should so some
-such than that the their theirs them themselves then there these they this those through to too under
-until up very was we were what when where which while who whom why will with would you your yours
-yourself yourselves said says say according told tell also new one's per via upon within without among
-around across toward towards onto s t don won't can't isn't wasn't weren't hasn't haven't hadn't didn't
-doesn't mr mrs ms dr yesterday today tomorrow monday tuesday wednesday thursday friday saturday sunday
-""".split())
+# moved to bot.text (one home for sentences, stopwords, stems and dates), unchanged; used here
+from bot.text import MARKER as _MARKER
+from bot.text import STOPWORDS, passage_sentences, stem
+from bot.text import answer_sentences as split_sentences  # noqa: F401 (re-exported)
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -37,13 +30,9 @@ NUMBER_WORDS = {
     "thousand": 1000, "dozen": 12,
 }
 
-_MARKER = re.compile(r"\[\s*(?:(?:passages?|source|sources)\s*)?(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\s*\]", re.I)
 _NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{3,})[\"“”]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")
-_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Sen|Rep|Prof|Inc|Ltd|Co|No|Lt|Col|Capt|Gov|Mt|vs|etc|"
-                     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|approx|est)|\b[A-Z]|\b(?:[A-Z]\.){1,3}[A-Z])\.$")
-
 REFUSAL = re.compile(
     r"not\s+in\s+(?:the\s+)?articles|"
     r"\b(?:do|does|did)\s*(?:n['’]t|\s+not)\s+(?:say|mention|state|specify|provide|contain|include|give|report|indicate|disclose|reveal)\b|"
@@ -56,24 +45,6 @@ REFUSAL = re.compile(
     r"\b(?:has|have)\s+(?:not\s+|yet\s+)?(?:yet\s+)?(?:to\s+be|been)\s+(?:determined|established|confirmed|released|disclosed)\b",
     re.I,
 )
-
-
-_STEMMER = None
-
-
-def stem(word: str) -> str:
-    """Snowball (Porter 2) stem of a lower-cased word without its possessive: acted ~ act,
-    officials ~ official. One stemmer everywhere, so both sides of a comparison agree."""
-    global _STEMMER
-    if _STEMMER is None:
-        import Stemmer
-
-        _STEMMER = Stemmer.Stemmer("english")
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    w = w.strip("'-")
-    return _STEMMER.stemWord(w) if len(w) > 3 else w
 
 
 def _norm_acronyms(text: str) -> str:
@@ -186,32 +157,6 @@ def parse_markers(sentence: str) -> tuple[str, list[int]]:
     return clean, list(dict.fromkeys(cited))
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split an answer into sentences; markers that open a sentence go back to the one before."""
-    parts: list[str] = []
-    for line in re.split(r"\n+", text):
-        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line).strip()
-        if not line:
-            continue
-        start = 0
-        for m in re.finditer(r"(?<=[.!?])[\"”')\]]*\s+(?=[\[\"“(]?[A-Z0-9])", line):
-            head = line[start:m.start()].rstrip()
-            if _ABBREV.search(head):
-                continue
-            parts.append(line[start:m.end()].strip())
-            start = m.end()
-        parts.append(line[start:].strip())
-    merged: list[str] = []
-    for p in parts:
-        lead = re.match(r"^((?:\s*\[[^\]]*\d[^\]]*\])+)\s*(.*)$", p)
-        if lead and merged and _MARKER.search(lead.group(1)):
-            merged[-1] = merged[-1] + " " + lead.group(1).strip()
-            p = lead.group(2)
-        if p:
-            merged.append(p)
-    return [m for m in merged if m.strip()]
-
-
 def is_refusal(text: str) -> bool:
     return bool(REFUSAL.search(text))
 
@@ -224,22 +169,6 @@ class Support:
     quote_start: int = 0  # offsets of the best matching passage sentence, within the passage text
     quote_end: int = 0
     missing: list[str] = field(default_factory=list)
-
-
-def passage_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of a passage."""
-    spans = []
-    start = 0
-    for m in re.finditer(r"(?<=[.!?])[\"”')\]]*\s+(?=[\"“(]?[A-Z0-9])", text):
-        if _ABBREV.search(text[start:m.start()].rstrip()):
-            continue
-        spans.append((start, m.start()))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    # trimmed, so a sentence after blanked planted text does not start inside it
-    return [(a + len(text[a:b]) - len(text[a:b].lstrip()), a + len(text[a:b].rstrip()))
-            for a, b in spans if text[a:b].strip()]
 
 
 def check(sentence: str, passage: str, question: str = "", title: str = "", min_overlap: float = 0.6) -> Support:

@@ -1,7 +1,8 @@
 """Sentence-aware chunking with character offsets.
 
-`split_sentences(text)` gives (start, end) spans of sentences (a fast regex splitter that knows
-common abbreviations, initials and decimals; ~100x faster than pysbd on this corpus).
+`split_sentences(text)` (bot.text.sentence_spans) gives (start, end) spans of sentences (a fast
+regex splitter that knows common abbreviations, initials and decimals; ~100x faster than pysbd on
+this corpus).
 `chunk_spans(text, count_tokens)` packs whole sentences into chunks of about `target_words`
 words / `target_tokens` embedder tokens, never more than `max_tokens`, with one sentence of
 overlap between neighbours; an over-long sentence is split on whitespace. Every span satisfies
@@ -13,59 +14,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from bot.text import sentence_spans as split_sentences  # the splitter lives in bot.text (re-exported)
+
 TARGET_WORDS = 110
 TARGET_TOKENS = 160
 MAX_TOKENS = 256  # the embedder's hard limit (incl. special tokens)
 TITLE_RESERVE = 40  # tokens kept free for the "title. " prefix embedded with later chunks
-
-_ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen", "col", "lt", "sgt", "capt", "cpt", "cmdr", "adm",
-    "rev", "sen", "rep", "gov", "pres", "hon", "inc", "ltd", "co", "corp", "bros", "vs", "etc", "no", "nos",
-    "vol", "fig", "approx", "dept", "est", "mt", "ft", "ave", "blvd", "rd", "jan", "feb", "mar", "apr", "jun",
-    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs",
-    "fri", "sat", "sun", "e.g", "i.e", "a.m", "p.m", "u.s", "u.k", "u.n", "e.u", "d.c", "op", "pty", "plc",
-    "assn", "univ", "maj", "brig", "supt", "insp", "det", "const", "cl", "cr", "qld", "vic", "tas",
-}
-
-# a sentence end: terminal punctuation, optional closing quotes/brackets, whitespace, then a
-# plausible sentence start; or a blank line (paragraph break)
-_BOUNDARY = re.compile(r"([.!?…]+[\"'”’)\]]*)(\s+)(?=[\"'“‘(\[]?[A-Z0-9])|(\n[ \t]*\n\s*)")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end), whitespace excluded, covering all non-space text in order."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        if m.group(3) is None:
-            punct_end = m.end(1)
-            if m.group(1).startswith(".") and len(m.group(1).rstrip("\"'”’)]")) == 1:
-                wb = _WORD_BEFORE.search(text, max(0, m.start(1) - 30), m.start(1))
-                if wb:
-                    word = wb.group(1).lower()
-                    if word in _ABBREV or word.rstrip(".") in _ABBREV:
-                        continue
-                    if len(word) == 1 and word.isalpha() and text[m.start(1) - 1].isupper():
-                        continue  # an initial: "J. Smith"
-                    if "." in word and len(word) <= 6:  # U.S., a.m., e.g.
-                        continue
-            cut = punct_end
-        else:
-            cut = m.start(3)
-        _add(text, start, cut, spans)
-        start = m.end()
-    _add(text, start, len(text), spans)
-    return spans
-
-
-def _add(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if e > s:
-        spans.append((s, e))
 
 
 def _overhead(count_tokens: Callable[[str], int]) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.store.dates import date_bound, date_int, normalize_date  # noqa: F401 (re-exported)
+from bot.text import date_bound, date_int, normalize_date  # noqa: F401 (re-exported)
 from bot.store.records import Article
 
 TEXT_EXTS = {".txt", ".md", ".markdown", ".text"}

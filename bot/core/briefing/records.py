@@ -118,12 +118,5 @@ def _article_ref(row: dict) -> dict:
             "file": row.get("file")}
 
 
-def _date_int(iso: str | None) -> int:
-    if not iso:
-        return 0
-    digits = re.sub(r"\D", "", iso)[:8]
-    return int(digits) if digits else 0
-
-
 def _ms(t: float) -> float:
     return round((time.perf_counter() - t) * 1000, 1)

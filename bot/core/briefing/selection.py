@@ -9,9 +9,10 @@ import numpy as np
 
 from bot.core import citations as cit
 from bot.core.briefing.records import (CLUSTER_THRESHOLD, DENSE_RELEVANT, MAX_WORDS_KEY, MIN_WORDS_KEY, _JUNK, Doc, Key,
-                                     _article_ref, _date_int)
-from bot.store.chunking import split_sentences
+                                     _article_ref)
 from bot.core.types import Passage
+from bot.text import date_int
+from bot.text import sentence_spans as split_sentences
 
 # ----------------------------------------------------------------------------- pure helpers
 
@@ -123,7 +124,7 @@ class Selection:
                 raise UsageError("Nothing on that topic", f"no indexed article is about {topic!r}; try other words.")
         else:
             idx = {r["id"]: i for i, r in enumerate(rows)}
-            order = sorted({canon[r["id"]] for r in rows}, key=lambda a: (-_date_int(by_id[a].get("date")), -idx[a]))
+            order = sorted({canon[r["id"]] for r in rows}, key=lambda a: (-date_int(by_id[a].get("date")), -idx[a]))
         order = order[:max(1, n)]
         docs = []
         for rank, aid in enumerate(order):

@@ -1,0 +1,32 @@
+"""bot.text: the one home of sentence splitting, stopwords, stems and dates; the modules that
+used to hold their own copies use these."""
+
+from bot import text
+from bot.backends import keyword
+from bot.core import citations
+from bot.store import chunking, parsing
+
+
+def test_one_home_for_each_helper():
+    assert chunking.split_sentences is text.sentence_spans
+    assert citations.split_sentences is text.answer_sentences
+    assert citations.passage_sentences is text.passage_sentences
+    assert citations.STOPWORDS is text.STOPWORDS and citations.stem is text.stem
+    assert keyword.STOPWORDS is text.KEYWORD_STOPWORDS
+    assert parsing.date_int is text.date_int and parsing.normalize_date is text.normalize_date
+
+
+def test_the_three_splitters_say_what_they_split():
+    article = "Mr. Smith arrived. He left at 5 p.m. on Monday.\n\nA new paragraph"
+    assert [article[a:b] for a, b in text.sentence_spans(article)] == [
+        "Mr. Smith arrived.", "He left at 5 p.m. on Monday.", "A new paragraph"]
+    assert text.answer_sentences("It rose [1]. [2] It fell.") == ["It rose [1]. [2]", "It fell."]
+    passage = "It rose. Then it fell."
+    assert [passage[a:b] for a, b in text.passage_sentences(passage)] == ["It rose.", "Then it fell."]
+
+
+def test_dates_and_stems():
+    assert text.date_int("2024-03-04") == 20240304 and text.date_int(None) == 0
+    assert text.normalize_date("March 22, 2021") == "2021-03-22"
+    assert text.stem("officials") == text.stem("official")
+    assert text.stem_words(["running"]) == ["run"]
