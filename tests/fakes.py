@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from typing import Callable, Iterator
 
 import numpy as np
@@ -14,7 +15,7 @@ from bot.backends.embedder import Embedder
 from bot.backends.llm import ChatModel, GenStats
 from bot.core import citations as cit
 from bot.store.base import BaseIndex
-from bot.store.records import Passage
+from bot.store.records import ArticleRecord, Passage
 
 Reply = str | Callable[[list[dict]], str]
 
@@ -101,12 +102,12 @@ class FakeIndex(BaseIndex):
     def __init__(self, passages: list[Passage] | None = None, docs: list[tuple] | None = None, embedder=None):
         self.passages = list(passages or [])
         self.embedder = embedder if embedder is not None or docs is None else HashEmbedder()
-        self.rows: list[dict] = []
+        self.rows: list[ArticleRecord] = []
         self.texts: dict[str, str] = {}
         for i, (title, text, outlet, date) in enumerate(docs or []):
             aid = f"a{i:03d}"
-            self.rows.append({"id": aid, "title": title, "outlet": outlet, "date": date, "file": f"f{i:03d}.txt",
-                              "chunks": 1, "dup_of": None})
+            self.rows.append(ArticleRecord(id=aid, title=title, outlet=outlet, date=date, file=f"f{i:03d}.txt",
+                                           files=[f"f{i:03d}.txt"], chunks=1))
             self.texts[aid] = text
         self.calls: list[tuple[str, dict]] = []
 
@@ -117,13 +118,13 @@ class FakeIndex(BaseIndex):
     def counts(self) -> tuple[int, int]:
         return len(self.rows), len(self.rows)
 
-    def articles(self, source=None, since=None, until=None) -> list[dict]:
-        return [r for r in self.rows if not source or (r["outlet"] or "").lower() == source.lower()]
+    def articles(self, source=None, since=None, until=None) -> list[ArticleRecord]:
+        return [r for r in self.rows if not source or (r.outlet or "").lower() == source.lower()]
 
-    def article(self, article_id: str) -> dict:
+    def article(self, article_id: str) -> ArticleRecord:
         if article_id not in self.texts:
             return super().article(article_id)
-        return {**next(r for r in self.rows if r["id"] == article_id), "text": self.texts[article_id]}
+        return replace(next(r for r in self.rows if r.id == article_id), text=self.texts[article_id])
 
     def search(self, query, k=8, source=None, since=None, until=None, mode="hybrid") -> list[Passage]:
         self.calls.append((query, {"k": k, "source": source, "since": since, "until": until}))
@@ -132,13 +133,13 @@ class FakeIndex(BaseIndex):
         q = cit.content_tokens(query)
         scored = []
         for r in self.articles(source):
-            s = len(q & cit.content_tokens(r["title"] + " " + self.texts[r["id"]]))
+            s = len(q & cit.content_tokens(r.title + " " + self.texts[r.id]))
             if s:
-                scored.append((-s, r["id"]))
+                scored.append((-s, r.id))
         out = []
         for _, aid in sorted(scored)[:k]:
             r = self.article(aid)
-            out.append(Passage(chunk_id=f"{aid}:0", article_id=aid, text=r["text"], start=0, end=len(r["text"]),
-                               position=0, title=r["title"], outlet=r["outlet"], date=r["date"], source_file=r["file"],
+            out.append(Passage(chunk_id=f"{aid}:0", article_id=aid, text=r.text, start=0, end=len(r.text),
+                               position=0, title=r.title, outlet=r.outlet, date=r.date, source_file=r.file,
                                keyword_rank=len(out) + 1))
         return out

@@ -13,9 +13,10 @@ from tests.fakes import FakeIndex, HashEmbedder
 from bot.backends.llm import ContextOverflow
 from tests.fakes import ScriptedModel
 from bot.core import citations as cit
-from bot.core.briefing import (Briefer, Doc, cluster, counted, find_differences, idf_of, name_lists,
+from bot.core.briefing import (Brief, Briefer, Doc, cluster, counted, find_differences, idf_of, name_lists,
                                sentence_scores)
 from bot.store.chunking import split_sentences
+from bot.store.records import ArticleRecord
 from bot.errors import NewsbotError
 
 A = ("Sanctions on two officials",
@@ -41,7 +42,7 @@ D = ("Fire crews battle Hill Top blaze",
 
 
 def _doc(row_id, title, text, outlet=None, date=None, rank=0):
-    d = Doc({"id": row_id, "title": title, "outlet": outlet, "date": date, "file": f"{row_id}.txt", "chunks": 1}, text, rank)
+    d = Doc(ArticleRecord(id=row_id, title=title, outlet=outlet, date=date, file=f"{row_id}.txt", chunks=1), text, rank)
     d.sentences = split_sentences(text)
     d.tokens = [cit.content_tokens(text[a:b]) for a, b in d.sentences]
     return d
@@ -190,7 +191,7 @@ def test_topic_selects_by_retrieval_and_reports_left_out(settings):
 def test_no_topic_briefs_newest_first_and_folds_duplicates(settings):
     docs = [(*A, None, "2021-03-20"), (*B, None, "2021-03-22"), (*C, "ABC", "2001-12-25"), (*D, "ABC", "2001-12-26")]
     br, _ = _briefer(settings, docs, [""])
-    br.index.rows[0]["dup_of"] = "a001"  # A is a near-duplicate of B: one story
+    br.index.rows[0].dup_of = "a001"  # A is a near-duplicate of B: one story
     docs_sel, dups = br.select(None, None, None, None, 2)
     assert [d.id for d in docs_sel] == ["a001", "a003"]
     assert dups == [] or all("near-duplicate" in d["reason"] for d in dups)
@@ -281,3 +282,19 @@ def test_detail_sentences_need_not_restate_the_topic_and_cut_off_sentences_go(se
     assert "said more" not in b.paragraph
     assert _drop_cut_off("A b c [1]. Osama bin") == "A b c [1]."
     assert _drop_cut_off("A b [1].") == "A b [1]." and _drop_cut_off("fragment only") == ""
+
+
+def test_history_gives_a_saved_briefing_back_typed(settings, tmp_path):
+    from bot.core.history import History
+    from bot.core.types import Answer
+
+    br, _ = _briefer(settings, [(*A, "Herald", "2021-03-20"), (*B, "Times", "2021-03-22")], [""])
+    b = br.brief()
+    h = History(tmp_path / "h.sqlite")
+    bid = h.add(b)
+    aid = h.add(Answer(question="Who?", answer="Nobody.", refused=True))
+    back = h.get(bid)
+    assert isinstance(back, Brief) and back.to_json() == b.to_json()
+    assert Brief.from_json(b.to_json()).to_json() == b.to_json()
+    assert isinstance(h.get(aid), Answer)
+    assert [r["kind"] for r in h.list()] == ["ask", "brief"]

@@ -30,3 +30,13 @@ def test_dates_and_stems():
     assert text.normalize_date("March 22, 2021") == "2021-03-22"
     assert text.stem("officials") == text.stem("official")
     assert text.stem_words(["running"]) == ["run"]
+
+
+def test_article_record_is_typed_and_prints_as_before():
+    from bot.store.records import ArticleRecord
+
+    listed = ArticleRecord(id="a1", title="T", outlet="O", date="2024-01-02", file="f.txt", files=["f.txt"], chunks=2)
+    assert list(listed.to_json()) == ["id", "title", "outlet", "date", "url", "author", "file", "files", "path",
+                                      "chunks", "hash", "dup_of"]  # the keys `articles --json` always printed
+    read = ArticleRecord(id="a1", title="T", text="Body.")
+    assert read.to_json()["text"] == "Body." and read["text"] == read.text and read.get("nope", 1) == 1

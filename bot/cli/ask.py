@@ -95,15 +95,16 @@ def _register_history(app: typer.Typer) -> None:
         s = settings_from(index_dir=index).settings
         h = History(s.index_dir / "history.sqlite")
         if show is not None:
-            data = h.get_json(show)
             if json_:
-                print_json(data)
-            elif "paragraph" in data:
-                out.print(data["paragraph"])
-            else:
-                from bot.core.types import Answer
+                print_json(h.get_json(show))
+                return
+            from bot.core.types import Answer
 
-                print_answer(Answer.from_json(data))
+            record = h.get(show)
+            if isinstance(record, Answer):
+                print_answer(record)
+            else:
+                out.print(record.paragraph)
             return
         rows = h.list(limit)
         if json_:

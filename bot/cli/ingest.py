@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         with Index(s) as idx:
             rows = idx.articles(source=source, since=since, until=until)
         if json_:
-            print_json(rows)
+            print_json([r.to_json() for r in rows])
             return
         if not rows:
             out.print(f"No articles{' match' if (source or since or until) else ''} in {s.index_dir}.")
@@ -76,9 +76,9 @@ def register(app: typer.Typer) -> None:
         for col in ("id", "title", "outlet", "date", "file", "chunks"):
             t.add_column(col, overflow="fold")
         for r in rows:
-            files = r["file"] + (f" (+{len(r['files']) - 1})" if len(r["files"]) > 1 else "")
-            title = r["title"] + (f" [dim](copy of {r['dup_of']})[/]" if r["dup_of"] else "")
-            t.add_row(r["id"], title, r["outlet"] or "", r["date"] or "", files, str(r["chunks"]))
+            files = r.file + (f" (+{len(r.files) - 1})" if len(r.files) > 1 else "")
+            title = r.title + (f" [dim](copy of {r.dup_of})[/]" if r.dup_of else "")
+            t.add_row(r.id, title, r.outlet or "", r.date or "", files, str(r.chunks))
         out.print(t)
 
     @app.command()

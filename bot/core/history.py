@@ -1,4 +1,7 @@
-"""Every answer and briefing is saved in SQLite with its full JSON (`newsbot history`)."""
+"""Every answer and briefing is saved in SQLite with its full JSON (`newsbot history`).
+
+Each row records its kind: "ask" rows hold an `Answer`, "brief" rows a `Brief`; `get` gives the
+typed record back (`get_json` the JSON as saved)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bot.core.types import Answer
+from bot.core.types import Answer, Brief
+
+RECORDS: dict[str, type] = {"ask": Answer, "brief": Brief}  # kind -> the record its rows hold
 
 MIGRATIONS = [
     """CREATE TABLE IF NOT EXISTS entries (
@@ -35,8 +40,12 @@ class History:
         con.commit()
         return con
 
-    def add(self, answer: Answer | dict, kind: str = "ask") -> int:
-        data = dict(answer) if isinstance(answer, dict) else answer.to_json()
+    def add(self, record: Answer | Brief | dict, kind: str | None = None) -> int:
+        """Save an Answer or a Brief (its kind: "ask" or "brief" unless given). A dict is saved
+        as it is, as kind "ask" unless given."""
+        if kind is None:
+            kind = "brief" if isinstance(record, Brief) else "ask"
+        data = dict(record) if isinstance(record, dict) else record.to_json()
         question = data.get("question") or data.get("topic") or ""
         text = data.get("answer") or data.get("paragraph") or ""
         with self._connect() as con:
@@ -60,14 +69,22 @@ class History:
         return [{"id": r[0], "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r[1])), "kind": r[2],
                  "question": r[3], "refused": bool(r[4]), "answer": r[5]} for r in rows]
 
-    def get_json(self, entry_id: int) -> dict:
+    def _row(self, entry_id: int) -> tuple[str, dict]:
         with self._connect() as con:
-            row = con.execute("SELECT json FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            row = con.execute("SELECT kind, json FROM entries WHERE id = ?", (entry_id,)).fetchone()
         if row is None:
             from bot.errors import UsageError
 
             raise UsageError("No such history entry", f"{entry_id}; see `newsbot history`.")
-        return json.loads(row[0])
+        return row[0], json.loads(row[1])
 
-    def get(self, entry_id: int) -> Answer:
-        return Answer.from_json(self.get_json(entry_id))
+    def get_json(self, entry_id: int) -> dict:
+        return self._row(entry_id)[1]
+
+    def kind(self, entry_id: int) -> str:
+        return self._row(entry_id)[0]
+
+    def get(self, entry_id: int) -> Answer | Brief:
+        """The saved record, typed by its row's kind: an Answer ("ask") or a Brief ("brief")."""
+        kind, data = self._row(entry_id)
+        return RECORDS.get(kind, Answer).from_json(data)

@@ -1,7 +1,8 @@
 """Plain data shared by ingestion, retrieval, answering, briefing, evaluation and the UI.
 
 An `Answer` is one object everywhere: `ask --json` prints `answer.to_json()`, `eval` scores it,
-the TUI shows it, the history stores it.
+the TUI shows it, the history stores it; a `Brief` likewise for `brief`. `ArticleRecord` is an
+indexed article as the index lists it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.store.records import Article, Passage  # noqa: F401 (re-exported: the records of the store)
+from bot.store.records import Article, ArticleRecord, Passage  # noqa: F401 (re-exported: the records of the store)
 
 
 @dataclass
@@ -121,4 +122,54 @@ class Answer:
                             title="", outlet=None, date=None, source_file=r["source_file"], files=r.get("files", []))
                     for r in d.get("packed", [])],
             stages=dict(d.get("stages") or {}),
+        )
+
+
+@dataclass
+class Brief:
+    """A briefing (bot.core.briefing): `brief --json` prints `to_json()`, the history stores it."""
+
+    topic: str | None
+    paragraph: str = ""
+    sentences: list[Sentence] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    articles_used: list[dict] = field(default_factory=list)
+    articles_left_out: list[dict] = field(default_factory=list)
+    differences: list[dict] = field(default_factory=list)
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    raw: str = ""  # what the model wrote, before checking
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "paragraph": self.paragraph,
+            "sentences": [s.to_json() for s in self.sentences],
+            "citations": [c.to_json() for c in self.citations],
+            "articles_used": self.articles_used,
+            "articles_left_out": self.articles_left_out,
+            "differences": self.differences,
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "timings": self.timings,
+            "raw": self.raw,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Brief":
+        """The Brief `to_json()` wrote (e.g. a saved briefing, bot.core.history). Articles and
+        differences stay the JSON objects they are (refs of articles; a difference's versions)."""
+        return cls(
+            topic=d.get("topic"), paragraph=d.get("paragraph", ""),
+            sentences=[Sentence(s["text"], list(s.get("citations", [])), bool(s.get("supported", True)),
+                                s.get("reason", ""), list(s.get("evidence") or []), dict(s.get("checks") or {}))
+                       for s in d.get("sentences", [])],
+            citations=[Citation(**c) for c in d.get("citations", [])],
+            articles_used=list(d.get("articles_used") or []), articles_left_out=list(d.get("articles_left_out") or []),
+            differences=list(d.get("differences") or []), model=d.get("model", ""),
+            prompt_tokens=d.get("prompt_tokens", 0), completion_tokens=d.get("completion_tokens", 0),
+            timings=dict(d.get("timings") or {}), raw=d.get("raw", ""),
         )

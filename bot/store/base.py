@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from bot.store.records import Passage
+from bot.store.records import ArticleRecord, Passage
 
 
 class BaseIndex(ABC):
@@ -30,13 +30,14 @@ class BaseIndex(ABC):
         """(articles, chunks)."""
         return 0, 0
 
-    def articles(self, source: str | None = None, since: str | None = None, until: str | None = None) -> list[dict]:
-        """The articles' rows (id, title, outlet, date, file, files, chunks, dup_of, ...)."""
+    def articles(self, source: str | None = None, since: str | None = None,
+                 until: str | None = None) -> list[ArticleRecord]:
+        """The articles (without their text)."""
         return []
 
-    def article(self, article_id: str) -> dict:
-        """One article's row with its "text"; default: its text is not known (None)."""
-        return {"id": article_id, "text": None}
+    def article(self, article_id: str) -> ArticleRecord:
+        """One article with its `text`; default: nothing is known of it (text None)."""
+        return ArticleRecord(id=article_id, title="")
 
     def passages(self, ids: list[str]) -> list[Passage]:
         """The passages of chunk ids, in the order given (unknown ids skipped)."""

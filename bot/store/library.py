@@ -33,7 +33,7 @@ import numpy as np
 from bot.config import check_index_dir
 from bot.store.chunking import token_counter
 from bot.store.retrieval import matches
-from bot.store.records import Passage
+from bot.store.records import ArticleRecord, Passage
 from bot.errors import DiskFull, IndexError_, UsageError, low_space, names_full_disk
 from bot.store import search as _search
 from bot.store.base import BaseIndex
@@ -267,7 +267,8 @@ class Index(BaseIndex):
             return 0, 0
         return self.registry.counts()
 
-    def articles(self, source: str | None = None, since: str | None = None, until: str | None = None) -> list[dict]:
+    def articles(self, source: str | None = None, since: str | None = None,
+                 until: str | None = None) -> list[ArticleRecord]:
         lo, hi = _search.date_filters(since, until)
         self.check()
         files = self.registry.file_names()
@@ -276,20 +277,21 @@ class Index(BaseIndex):
             d = dict(r)
             if not matches(d, source, lo, hi):
                 continue
-            out.append({"id": d["id"], "title": d["title"], "outlet": d["outlet"], "date": d["date"], "url": d["url"],
-                        "author": d["author"], "file": d["source_file"], "files": files.get(d["id"], [d["source_file"]]),
-                        "path": d["path"], "chunks": d["n_chunks"], "hash": d["hash"], "dup_of": d["dup_of"]})
+            out.append(ArticleRecord(id=d["id"], title=d["title"], outlet=d["outlet"], date=d["date"], url=d["url"],
+                                     author=d["author"], file=d["source_file"],
+                                     files=files.get(d["id"], [d["source_file"]]), path=d["path"], chunks=d["n_chunks"],
+                                     hash=d["hash"], dup_of=d["dup_of"]))
         return out
 
-    def article(self, article_id: str) -> dict:
+    def article(self, article_id: str) -> ArticleRecord:
         self.check()
         r = self.registry.article_row(article_id)
         if r is None:
             raise UsageError("Unknown article", f"no article with id {article_id} (see `newsbot articles`).")
         names = self.registry.names_of(article_id)
-        return {"id": r["id"], "title": r["title"], "outlet": r["outlet"], "date": r["date"], "url": r["url"],
-                "author": r["author"], "file": r["source_file"], "files": names or [r["source_file"]], "path": r["path"],
-                "chunks": r["n_chunks"], "hash": r["hash"], "dup_of": r["dup_of"], "text": r["text"]}
+        return ArticleRecord(id=r["id"], title=r["title"], outlet=r["outlet"], date=r["date"], url=r["url"],
+                             author=r["author"], file=r["source_file"], files=names or [r["source_file"]], path=r["path"],
+                             chunks=r["n_chunks"], hash=r["hash"], dup_of=r["dup_of"], text=r["text"])
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]

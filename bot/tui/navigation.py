@@ -43,8 +43,7 @@ class SourcesAndScreens:
             return
         kind, item = result
         if kind == "brief":
-            topic = item.get("topic") if isinstance(item, dict) else getattr(item, "topic", None)
-            self.answer_view.show_brief(item, topic)
+            self.answer_view.show_brief(item, item.topic)
             await self.sources.show(brief_citations(item))
         else:
             self.answer_view.show_answer(item)

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from bot.core.types import ArticleRecord, Brief
 from bot.errors import NewsbotError
 from bot.tui.widgets import ArticleBody, find_quote
 
@@ -37,7 +38,7 @@ class ArticleScreen(Screen):
 
     @dataclass
     class Loaded(Message, bubble=False):
-        article: dict
+        article: ArticleRecord
         span: tuple[int, int] | None
 
     @dataclass
@@ -73,23 +74,22 @@ class ArticleScreen(Screen):
         except Exception as exc:  # noqa: BLE001 - shown in the UI
             self.post_message(self.Failed(*describe(exc)))
             return
-        text = article.get("text", "")
+        text = article.text or ""
         span = find_quote(text, self.quote, self.start, self.end) if self.quote else None
         self.post_message(self.Loaded(article, span))
 
     async def on_article_screen_loaded(self, msg: Loaded) -> None:
         a = msg.article
         self.span = msg.span
-        if a.get("title"):
+        if a.title:
             label = f"[{self.n}] " if self.n else ""
-            self.query_one("#article-title", Static).update(Text(label + a["title"], style="bold"))
-        files = a.get("file") or a.get("source_file") or ""
-        meta = " · ".join(str(x) for x in (a.get("outlet"), a.get("date"), files) if x)
+            self.query_one("#article-title", Static).update(Text(label + a.title, style="bold"))
+        meta = " · ".join(str(x) for x in (a.outlet, a.date, a.file) if x)
         if self.quote and msg.span is None:
             meta += "  (the quoted span was not found in this article)"
         self.query_one("#article-meta", Static).update(Text(meta, style="dim"))
         body = self.query_one(ArticleBody)
-        target = await body.show(a.get("text", ""), msg.span)
+        target = await body.show(a.text or "", msg.span)
         body.focus()
         if target is not None:
             self.call_after_refresh(body.scroll_to_widget, target, top=True, animate=False)
@@ -109,7 +109,7 @@ class LibraryScreen(Screen):
 
     @dataclass
     class ArticlesLoaded(Message, bubble=False):
-        articles: list[dict]
+        articles: list[ArticleRecord]
 
     @dataclass
     class IngestProgress(Message, bubble=False):
@@ -171,11 +171,10 @@ class LibraryScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         for a in msg.articles:
-            files = a.get("file") or ", ".join(a.get("files") or [])
-            title = a.get("title") or ""
+            files = a.file or ", ".join(a.files)
+            title = a.title or ""
             title = title if len(title) <= 44 else title[:43] + "…"
-            table.add_row(a.get("date") or "", a.get("outlet") or "", title,
-                          str(a.get("chunks", "")), files, key=str(a.get("id")))
+            table.add_row(a.date or "", a.outlet or "", title, str(a.chunks), files, key=a.id)
         status = f"{len(msg.articles)} article(s)"
         if not msg.articles:
             f = self.filters()
@@ -319,17 +318,11 @@ class HistoryScreen(Screen):
     def fetch(self, entry_id: int) -> None:
         hist = self.app.get_history()
         try:
-            data = hist.get_json(entry_id)
+            obj = hist.get(entry_id)  # an Answer or a Brief, as the row's kind says
         except Exception as exc:  # noqa: BLE001
             self.app.call_from_thread(self.app.notify, " ".join(describe(exc)), severity="error")
             return
-        kind = "brief" if "paragraph" in data and "sentences" in data and "question" not in data else "ask"
-        if kind == "ask":
-            from bot.core.types import Answer
-
-            obj: Any = Answer.from_json(data)
-        else:
-            obj = data
+        kind = "brief" if isinstance(obj, Brief) else "ask"
         self.app.call_from_thread(self.dismiss, (kind, obj))
 
     def action_dismiss_none(self) -> None:

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import ListItem, ListView, Static
 
 from bot.core.checking import describe as describe_checks
-from bot.core.types import Answer, Citation, Sentence
+from bot.core.types import Answer, Brief, Citation, Sentence
 
 QUOTE_STYLE = "bold black on yellow"
 MARKER_STYLE = "bold cyan"
@@ -129,54 +129,34 @@ def _start_near(text: str, lo: int, a: int) -> int:
     return sp + 1 if sp >= 0 else lo
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
+def brief_citations(brief: Brief) -> list[Citation]:
+    return list(brief.citations)
 
 
-def brief_citations(brief: Any) -> list[Citation]:
-    cits = _get(brief, "citations", []) or []
-    return [c if isinstance(c, Citation) else Citation(**c) for c in cits]
-
-
-def brief_sentences(brief: Any) -> list[Sentence]:
-    out = []
-    for s in _get(brief, "sentences", []) or []:
-        if isinstance(s, Sentence):
-            out.append(s)
-        else:
-            out.append(Sentence(s["text"], list(s.get("citations", [])), bool(s.get("supported", True)),
-                                s.get("reason", "")))
-    return out
-
-
-def render_brief(brief: Any) -> Text:
+def render_brief(brief: Brief) -> Text:
+    """A briefing's checked sentences (or its paragraph), where outlets differ (a difference is
+    {"detail", "versions": [{"outlet", "text", "citation": Citation JSON}]}) and the article count."""
     out = Text()
-    sentences = brief_sentences(brief)
-    if sentences:
-        out.append_text(render_sentences(sentences))
+    if brief.sentences:
+        out.append_text(render_sentences(brief.sentences))
     else:
-        out.append(_get(brief, "paragraph", "") or "No briefing could be written from the articles.")
-    differences = _get(brief, "differences", []) or []
-    if differences:
+        out.append(brief.paragraph or "No briefing could be written from the articles.")
+    if brief.differences:
         out.append("\n\nWhere outlets differ", style="bold")
-        for d in differences:
+        for d in brief.differences:
             out.append("\n• ")
-            out.append(str(_get(d, "detail", "")), style="bold")
-            for v in _get(d, "versions", []) or []:
+            out.append(str(d.get("detail", "")), style="bold")
+            for v in d.get("versions") or []:
                 out.append("\n   ")
-                out.append(f"{_get(v, 'outlet') or 'unknown outlet'}: ", style="italic")
-                out.append(str(_get(v, "text", "")))
-                n = _get(v, "citation")
-                n = _get(n, "n", n)
+                out.append(f"{v.get('outlet') or 'unknown outlet'}: ", style="italic")
+                out.append(str(v.get("text", "")))
+                n = v.get("citation")
+                n = n.get("n") if isinstance(n, dict) else n
                 if isinstance(n, int):
                     out.append(" ")
                     out.append_text(marker(n))
-    used = _get(brief, "articles_used", None)
-    if used:
-        count = len(used) if isinstance(used, (list, tuple)) else used
-        out.append(f"\n\n{count} article(s) used", style="dim")
+    if brief.articles_used:
+        out.append(f"\n\n{len(brief.articles_used)} article(s) used", style="dim")
     return out
 
 
@@ -264,7 +244,7 @@ class AnswerView(Static):
             body.append("\n\n" + " · ".join(foot), style="dim")
         self._show(body)
 
-    def show_brief(self, brief: Any, topic: str | None) -> None:
+    def show_brief(self, brief: Brief, topic: str | None) -> None:
         self.state = "brief"
         self.heading = "Briefing: " + (topic or "the newest articles")
         self._show(render_brief(brief))

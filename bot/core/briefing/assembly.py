@@ -151,14 +151,14 @@ class Assembly:
         if clause_a is None or clause_b is None:
             return None  # never report what the passages do not say
         lead = f"Accounts differ on {detail}"
-        who = lambda d: d.row.get("outlet") or d.row.get("title") or d.row.get("file")  # noqa: E731
+        who = lambda d: d.row.outlet or d.row.title or d.row.file  # noqa: E731
         return CheckedDifference(detail, lead, clause_a, clause_b, pa, pb, sa, sb, who(va.doc), who(vb.doc))
 
     @staticmethod
     def _label(doc: Doc, first: bool) -> str:
-        if doc.row.get("outlet"):
-            return doc.row["outlet"]
-        title = short_title(doc.row.get("title"), 4)
+        if doc.row.outlet:
+            return doc.row.outlet
+        title = short_title(doc.row.title, 4)
         if title:
             return f"{'an article' if first else 'another'} ({title})"
         return "an article" if first else "another"

@@ -170,7 +170,7 @@ class Briefer(Selection, Assembly, Session):
         brief.timings = timings
         if save:
             try:
-                self.history.add(brief.to_json(), kind="brief")
+                self.history.add(brief)
             except Exception:  # history is a convenience; never lose a briefing over it
                 pass
         return brief

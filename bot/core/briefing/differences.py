@@ -115,7 +115,7 @@ def find_differences(docs: list[Doc], same_source: Callable[[Doc, Doc], bool] | 
             db, sb, low_b = info[y]
             if same_source(da, db):
                 continue
-            if da.row.get("date") and db.row.get("date") and da.row["date"] != db.row["date"]:
+            if da.row.date and db.row.date and da.row.date != db.row.date:
                 continue  # different days: an update, not a disagreement
             for ia, ta, lists_a, nums_a in sa:
                 for ib, tb, lists_b, nums_b in sb:

@@ -1,16 +1,14 @@
-"""The records of a briefing (`Brief`, what `brief` returns; `Doc`, an article being briefed;
-`Key`, a key sentence as a passage) and the knobs and small helpers the other modules share."""
+"""The records of a briefing (`Brief`, what `brief` returns, defined in bot.core.types beside
+`Answer`; `Doc`, an article being briefed; `Key`, a key sentence as a passage) and the knobs and small helpers the other modules share."""
 
 from __future__ import annotations
 
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
-
 
 from bot.core import citations as cit
-from bot.core.types import Citation, Passage, Sentence
+from bot.core.types import ArticleRecord, Brief, Passage  # noqa: F401 (Brief re-exported: it lives with Answer)
 
 # the defaults of the settings that tune a briefing (bot.config: brief_passage_budget,
 # brief_max_tokens, brief_dense_relevant, brief_cluster_threshold)
@@ -28,42 +26,10 @@ _JUNK = re.compile(r"https?://|pic\.twitter|t\.co/|@\w+\)|\(RELATED|^\W*$|develo
 
 
 @dataclass
-class Brief:
-    topic: str | None
-    paragraph: str = ""
-    sentences: list[Sentence] = field(default_factory=list)
-    citations: list[Citation] = field(default_factory=list)
-    articles_used: list[dict] = field(default_factory=list)
-    articles_left_out: list[dict] = field(default_factory=list)
-    differences: list[dict] = field(default_factory=list)
-    model: str = ""
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    timings: dict[str, float] = field(default_factory=dict)
-    raw: str = ""  # what the model wrote, before checking
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "topic": self.topic,
-            "paragraph": self.paragraph,
-            "sentences": [s.to_json() for s in self.sentences],
-            "citations": [c.to_json() for c in self.citations],
-            "articles_used": self.articles_used,
-            "articles_left_out": self.articles_left_out,
-            "differences": self.differences,
-            "model": self.model,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "timings": self.timings,
-            "raw": self.raw,
-        }
-
-
-@dataclass
 class Doc:
     """A selected article with what the briefing needs of it."""
 
-    row: dict  # from Index.articles()
+    row: ArticleRecord  # from Index.articles()
     text: str
     rank: int  # relevance order (0 = most relevant / newest)
     sentences: list[tuple[int, int]] = field(default_factory=list)
@@ -73,12 +39,12 @@ class Doc:
 
     @property
     def id(self) -> str:
-        return self.row["id"]
+        return self.row.id
 
     @property
     def source(self) -> str:
         """Who reports it: the outlet, else the file name."""
-        return self.row.get("outlet") or self.row.get("file") or self.id
+        return self.row.outlet or self.row.file or self.id
 
     def all_tokens(self) -> set[str]:
         out: set[str] = set()
@@ -114,8 +80,7 @@ def word_count(text: str) -> int:
 
 
 def _article_ref(row: dict) -> dict:
-    return {"id": row["id"], "title": row.get("title"), "outlet": row.get("outlet"), "date": row.get("date"),
-            "file": row.get("file")}
+    return {"id": row.id, "title": row.title, "outlet": row.outlet, "date": row.date, "file": row.file}
 
 
 def _ms(t: float) -> float:

@@ -106,8 +106,8 @@ class Selection:
             if not total:
                 raise IndexError_("Index is empty", "no articles to brief; run `newsbot ingest PATH` first.")
             raise UsageError("No articles match", "no article matches --source/--since/--until; widen the filters.")
-        by_id = {r["id"]: r for r in rows}
-        canon = {r["id"]: (r.get("dup_of") if r.get("dup_of") in by_id else r["id"]) for r in rows}
+        by_id = {r.id: r for r in rows}
+        canon = {r.id: (r.dup_of if r.dup_of in by_id else r.id) for r in rows}
         order: list[str] = []
         if topic:
             passages = self.index.search(topic, k=max(3 * n, 24), source=source, since=since, until=until)
@@ -123,18 +123,18 @@ class Selection:
             if not order:
                 raise UsageError("Nothing on that topic", f"no indexed article is about {topic!r}; try other words.")
         else:
-            idx = {r["id"]: i for i, r in enumerate(rows)}
-            order = sorted({canon[r["id"]] for r in rows}, key=lambda a: (-date_int(by_id[a].get("date")), -idx[a]))
+            idx = {r.id: i for i, r in enumerate(rows)}
+            order = sorted({canon[r.id] for r in rows}, key=lambda a: (-date_int(by_id[a].date), -idx[a]))
         order = order[:max(1, n)]
         docs = []
         for rank, aid in enumerate(order):
-            text = self.index.article(aid)["text"]
+            text = self.index.article(aid).text
             docs.append(Doc(by_id[aid], text, rank))
         dups = []
         chosen = set(order)
         for r in rows:
-            if r["id"] != canon[r["id"]] and canon[r["id"]] in chosen:
-                dups.append(_article_ref(r) | {"reason": f"near-duplicate of {canon[r['id']]}"})
+            if r.id != canon[r.id] and canon[r.id] in chosen:
+                dups.append(_article_ref(r) | {"reason": f"near-duplicate of {canon[r.id]}"})
         for d in docs:
             d.sentences = [(a, b) for a, b in split_sentences(d.text)]
             d.tokens = [cit.content_tokens(d.text[a:b]) for a, b in d.sentences]
@@ -160,7 +160,7 @@ class Selection:
         """One L2-normalised vector per article: the mean of its stored chunk embeddings, else
         an embedding of its title and lead."""
         vecs: list[np.ndarray | None] = [None] * len(docs)
-        ids = [f"{d.id}:{i}" for d in docs for i in range(int(d.row.get("chunks") or 1))]
+        ids = [f"{d.id}:{i}" for d in docs for i in range(int(d.row.chunks or 1))]
         got: dict[str, np.ndarray] = {}
         try:
             for s in range(0, len(ids), 500):
@@ -168,13 +168,13 @@ class Selection:
         except Exception:
             got = {}
         for j, d in enumerate(docs):
-            rows = [got[f"{d.id}:{i}"] for i in range(int(d.row.get("chunks") or 1)) if f"{d.id}:{i}" in got]
+            rows = [got[f"{d.id}:{i}"] for i in range(int(d.row.chunks or 1)) if f"{d.id}:{i}" in got]
             if rows:
                 v = np.mean(np.stack(rows), axis=0)
                 vecs[j] = v / max(float(np.linalg.norm(v)), 1e-9)
         missing = [j for j, v in enumerate(vecs) if v is None]
         if missing:
-            texts = [f"{docs[j].row.get('title') or ''}. {docs[j].text[:600]}" for j in missing]
+            texts = [f"{docs[j].row.title or ''}. {docs[j].text[:600]}" for j in missing]
             emb = self.index.embedder.embed(texts)
             for j, v in zip(missing, emb):
                 vecs[j] = np.asarray(v, dtype=np.float32)
@@ -183,7 +183,7 @@ class Selection:
     def chunk_spans(self, doc: Doc) -> list[tuple[str, int, int]]:
         if doc.chunks:
             return doc.chunks
-        n = int(doc.row.get("chunks") or 0)
+        n = int(doc.row.chunks or 0)
         spans: list[tuple[str, int, int]] = []
         try:
             if n:
@@ -201,7 +201,7 @@ class Selection:
         # the chunk id is made unique per sentence while checking; the citation gets the real one
         p = Passage(chunk_id=f"{chunk[0]}#{a}", article_id=doc.id, text=doc.text[a:b], start=a, end=b,
                     position=int(str(chunk[0]).rsplit(":", 1)[-1]) if str(chunk[0]).rsplit(":", 1)[-1].isdigit() else 0,
-                    title=r.get("title") or "", outlet=r.get("outlet"), date=r.get("date"),
-                    source_file=r.get("file") or "", score=score,
+                    title=r.title or "", outlet=r.outlet, date=r.date,
+                    source_file=r.file or "", score=score,
                     duplicates=[])
         return Key(doc, i, score, p)
