@@ -20,6 +20,10 @@ class BaseIndex(ABC):
                until: str | None = None, mode: str = "hybrid") -> list[Passage]:
         """The k best passages for `query`, best first."""
 
+    def open(self) -> "BaseIndex":
+        """Make the index ready to read (bot.store.library: a server-mode sidecar is synced); returns it."""
+        return self
+
     def exists(self) -> bool:
         return True
 

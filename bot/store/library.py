@@ -7,7 +7,7 @@ use; the work is done by the modules beside it:
   dedup.py      MinHash/LSH near-duplicates
   search.py     hybrid retrieval (dense + keyword, fused)
   repair.py     health checks and repairs (`newsbot doctor`)
-  remote.py     server mode: the local sidecar follows a shared Chroma server
+  remote.py     server mode: the local sidecar follows a shared Chroma server (synced by `open`)
 
 Layout of `<index>/`:
   registry.sqlite   articles, files (key -> content hash -> article id), chunks (text + offsets),
@@ -48,7 +48,7 @@ class Index(BaseIndex):
         self.settings = settings
         self.root = Path(settings.index_dir)
         self._embedder = embedder
-        self.registry = Registry(self.root, settings, exists=self.exists)
+        self.registry = Registry(self.root, settings, on_open=self.open)
         self._store = None
         self._kw = None
         self._counter = None
@@ -67,12 +67,21 @@ class Index(BaseIndex):
     def keyword_dir(self) -> Path:
         return self.root / "keyword"
 
-    def exists(self) -> bool:
+    def open(self) -> "Index":
+        """Open the library (idempotent, cheap after the first call). In server mode it first
+        brings the local sidecar in step with the Chroma server, once per `Index`
+        (bot.store.remote.sync_from_store), so a fresh machine builds its sidecar before anything
+        reads it. The registry calls it before its first connection; `check`, `counts`, `remove`
+        and `doctor` call it before they ask whether the index exists."""
         if self.settings.chroma_url and not self._remote_synced:
-            self._remote_synced = True  # server mode: bring the local sidecar in step first (bot.store.remote)
+            self._remote_synced = True
             from bot.store.remote import sync_from_store
 
             sync_from_store(self)
+        return self
+
+    def exists(self) -> bool:
+        """Whether the index has a registry (a pure check: see `open` for server mode)."""
         return self.registry_path.is_file()
 
     def db(self, create: bool = False) -> sqlite3.Connection:
@@ -122,8 +131,8 @@ class Index(BaseIndex):
         removal leaves orphans, which searches ignore). Checked once per registry generation; the
         keyword index is rebuilt from the registry whenever it is out of step (see `keyword`).
         Raises IndexError_ (exit 4) saying what to do. (With a Chroma server the server is the
-        source of truth: `exists()` has already brought the registry in step with it.)"""
-        if not self.exists():
+        source of truth: `open()` brings the registry in step with it.)"""
+        if not self.open().exists():
             raise no_index(self.root)
         if self.settings.chroma_url:
             return
@@ -212,7 +221,7 @@ class Index(BaseIndex):
     # ------------------------------------------------------------------ keyword index
 
     def keyword_stale(self) -> bool:
-        if not self.exists():
+        if not self.open().exists():
             return False
         from bot.backends.keyword import KeywordIndex
 
@@ -263,7 +272,7 @@ class Index(BaseIndex):
     # ------------------------------------------------------------------ listing and search
 
     def counts(self) -> tuple[int, int]:
-        if not self.exists():
+        if not self.open().exists():
             return 0, 0
         return self.registry.counts()
 

@@ -213,10 +213,10 @@ def embedded_store_count(path: Path) -> int | None:
 class _Connection:
     """Opening the registry (created, writable, or read-only) and the one transaction helper."""
 
-    def __init__(self, root: Path, settings, exists: Callable[[], bool] | None = None):
+    def __init__(self, root: Path, settings, on_open: Callable[[], object] | None = None):
         self.root = Path(root)
         self.settings = settings
-        self._exists = exists or self.path.is_file
+        self._on_open = on_open  # called before the first connection (the library's `open`)
         self._conn: sqlite3.Connection | None = None
         self.read_only = False
         self.upgraded: list[int] = []  # the schema steps the last open applied (see `migrate`)
@@ -235,7 +235,9 @@ class _Connection:
         if self._conn is None:
             if create:
                 check_index_dir(self.root)
-            if not self._exists():
+            if self._on_open is not None:
+                self._on_open()
+            if not self.path.is_file():
                 if not create:
                     raise no_index(self.root)
                 make_dir(self.root)

@@ -11,7 +11,8 @@ How it stays correct (see docs/scaling.md):
   stores a fresh random token in the collection's metadata (`newsbot_token`) *after* the write.
 - The sidecar records the fingerprint it was built from (`token:count`) in the registry's meta
   table (`store_fingerprint`).
-- The first time an `Index` (bot.store.library) is used in server mode (`Index.exists()`), `sync_from_store` reads
+- When a server-mode `Index` (bot.store.library) is opened (`Index.open()`, called before the
+  registry is first read and by `check`/`counts`/`remove`/`doctor`), `sync_from_store` reads
   the server's fingerprint *first*, and only if it differs from the recorded one reads the ids
   on the server, fetches documents + metadata of articles the sidecar lacks, drops articles the
   server no longer has, and records the fingerprint. A change bumps the registry generation, so

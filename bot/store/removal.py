@@ -13,7 +13,7 @@ from bot.store.errors import no_index
 def remove(lib, id_or_path: str) -> dict:
     """Remove an article (by id, or a unique id prefix) or everything from a file (by path
     or file name). Returns {"removed": [article ids], "files": [paths], "chunks": n}."""
-    if not lib.exists():
+    if not lib.open().exists():
         raise no_index(lib.root)
     with lib.write_lock():
         reg = lib.registry

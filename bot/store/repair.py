@@ -24,7 +24,7 @@ def inspect_index(settings, repair: bool = True, embedder=None) -> dict:
     rep: dict = {"path": str(root), "state": "missing", "articles": 0, "chunks": 0, "keyword": None,
                  "repaired": [], "problems": []}
     idx = Index(settings, embedder=embedder)
-    if not idx.exists():
+    if not idx.open().exists():
         if root.exists() and (root / "chroma").exists():
             rep["problems"].append(f"{root} has a vector store but no registry.sqlite; delete {root} and ingest again")
         else:

@@ -161,7 +161,7 @@ class LibraryScreen(Screen):
         try:
             index = self.app.get_index()
             # no index yet is an empty library (ingest from here); a damaged one is an error
-            rows = index.articles(source=source, since=since, until=until) if index.exists() else []
+            rows = index.articles(source=source, since=since, until=until) if index.open().exists() else []
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(*describe(exc)))
             return
