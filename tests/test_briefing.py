@@ -214,10 +214,10 @@ def test_many_articles_stay_within_the_prompt_budget(settings):
 
 def test_context_overflow_retries_with_fewer_passages(settings):
     class Tight(ScriptedModel):
-        def stream(self, messages, max_tokens=160, stop=None):
+        def stream(self, messages, max_tokens=160, stop=None, grammar=None):
             if sum(len(m["content"]) for m in messages) > 1200:
                 raise ContextOverflow(5000, 4096)
-            yield from super().stream(messages, max_tokens, stop)
+            yield from super().stream(messages, max_tokens, stop, grammar)
 
     model = Tight(["The Treasury sanctioned Wang Junzheng and Chen Mingguo on Monday [1]."])
     br = Briefer(settings, index=FakeIndex(docs=[(*A, None, None), (*B, None, None), (*C, None, None), (*D, None, None)]),

@@ -201,31 +201,21 @@ class Answerer(Session):
     # -- the model --------------------------------------------------------------------------
     def _generate(self, answer: Answer, question: str, chosen: list, on_token, t0: float,
                   extra: bool = False, label: str = "") -> tuple[str, bool]:
-        model = self.model
         messages = self.messages(question, evidence.render(chosen))
-        parts: list[str] = []
-        first: float | None = None
-        sink = _AnswerStream(on_token)
-        with self._lock:
-            for piece in model.stream(messages, max_tokens=self.settings.max_tokens, stop=["\n\n"],
-                                      grammar=grammar(len(chosen))):
-                if first is None:
-                    first = (time.perf_counter() - t0) * 1000
-                parts.append(piece)
-                sink(piece)
-            cancelled = model.cancel_event.is_set()
-        stats = model.last
+        gen = self.generate(messages, max_tokens=self.settings.max_tokens, stop=["\n\n"], t0=t0,
+                            on_token=_AnswerStream(on_token), grammar=grammar(len(chosen)))
+        stats = gen.stats
         if extra:  # a retry or a question's second part: recorded beside the first call
             answer.timings["extra_prompt_tokens"] = answer.timings.get("extra_prompt_tokens", 0) + stats.prompt_tokens
             answer.completion_tokens += stats.completion_tokens
-            answer.raw += f"\n--- {label} ---\n" + "".join(parts).strip()
-            return "".join(parts).strip(), cancelled
-        answer.raw = "".join(parts).strip()
+            answer.raw += f"\n--- {label} ---\n" + gen.text
+            return gen.text, gen.cancelled
+        answer.raw = gen.text
         answer.prompt_tokens = stats.prompt_tokens
         answer.completion_tokens = stats.completion_tokens
-        answer.timings["first_token_ms"] = round(first if first is not None else (time.perf_counter() - t0) * 1000, 1)
+        answer.timings["first_token_ms"] = round(gen.first_ms if gen.first_ms is not None else (time.perf_counter() - t0) * 1000, 1)
         answer.timings["cached_prompt_tokens"] = stats.cached_tokens
-        return answer.raw, cancelled
+        return answer.raw, gen.cancelled
 
     def _judge(self, answer: Answer, question: str, text: str, evs: list) -> float | None:
         """P(yes) that the evidence states `text` as the answer to `question` (None: no judge)."""
@@ -362,10 +352,7 @@ class Answerer(Session):
         answer.timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         answer.timings.setdefault("first_token_ms", answer.timings["total_ms"])
         if save:
-            try:
-                self.history.add(answer, "ask")
-            except Exception:  # history is a convenience; never lose an answer over it
-                pass
+            self.save(answer, "ask")
         return answer
 
 

@@ -1,9 +1,13 @@
 """What `Answerer` and `Briefer` share: settings, and an index, chat model and history that are
-opened on first use and reused for every later call (so a session loads the model once)."""
+opened on first use and reused for every later call (so a session loads the model once), and the
+one "generate, stream, cancel" step and the history save both of them use."""
 
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
 
 from bot.errors import UsageError
 
@@ -20,6 +24,17 @@ def check_question(text: str | None, settings) -> str:
         raise UsageError("Question too long", f"{len(question)} characters, at most {limit} (setting "
                          "max_question_chars); ask a shorter question.")
     return question
+
+
+@dataclass
+class Generation:
+    """One model call: its text, when its first piece came (ms since `t0`), whether it was cancelled,
+    and the model's token counts (`stats`: prompt_tokens, completion_tokens, cached_tokens)."""
+
+    text: str
+    first_ms: float | None
+    cancelled: bool
+    stats: object
 
 
 class Session:
@@ -63,3 +78,28 @@ class Session:
         """Stop a generation in progress (safe to call from another thread)."""
         if self._model is not None:
             self._model.cancel_event.set()
+
+    def generate(self, messages: list[dict], *, max_tokens: int, stop: list[str], t0: float,
+                 on_token: Callable[[str], None] | None = None, grammar: str | None = None) -> Generation:
+        """Stream one reply under the session's lock (llama.cpp contexts are not thread-safe),
+        passing each piece to `on_token`; `cancel()` from another thread stops it."""
+        model = self.model
+        parts: list[str] = []
+        first: float | None = None
+        with self._lock:
+            for piece in model.stream(messages, max_tokens=max_tokens, stop=stop, grammar=grammar):
+                if first is None:
+                    first = (time.perf_counter() - t0) * 1000
+                parts.append(piece)
+                if on_token is not None:
+                    on_token(piece)
+            cancelled = model.cancel_event.is_set()
+        return Generation("".join(parts).strip(), first, cancelled, model.last)
+
+    def save(self, record, kind: str | None = None) -> None:
+        """Keep an answer or a briefing in the history; history is a convenience, never a reason
+        to lose what was just made."""
+        try:
+            self.history.add(record, kind) if kind else self.history.add(record)
+        except Exception:
+            pass

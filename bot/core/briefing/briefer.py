@@ -139,16 +139,10 @@ class Briefer(Selection, Assembly, Session):
             attempt = list(zip(packed, keys))
             while attempt:
                 msgs = self.messages(topic, [p for p, _ in attempt], [k for _, k in attempt], groups_of)
-                parts: list[str] = []
                 try:
-                    with self._lock:
-                        for piece in model.stream(msgs, max_tokens=max_tokens, stop=["\n\n\n", "</passages>"]):
-                            if first is None:
-                                first = _ms(t0)
-                            parts.append(piece)
-                            if on_token:
-                                on_token(piece)
-                    raw = "".join(parts).strip()
+                    gen = self.generate(msgs, max_tokens=max_tokens, stop=["\n\n\n", "</passages>"], t0=t0,
+                                        on_token=on_token)
+                    raw, first = gen.text, gen.first_ms
                     packed, keys = [p for p, _ in attempt], [k for _, k in attempt]
                     break
                 except ContextOverflow:
@@ -169,8 +163,5 @@ class Briefer(Selection, Assembly, Session):
         timings["total_ms"] = _ms(t0)
         brief.timings = timings
         if save:
-            try:
-                self.history.add(brief)
-            except Exception:  # history is a convenience; never lose a briefing over it
-                pass
+            self.save(brief)
         return brief
