@@ -37,37 +37,45 @@ class Generation:
     stats: object
 
 
-class Session:
+class Services:
+    """The parts `ask`, `brief`, `eval` and the TUI share: settings, and an index, chat model and
+    history opened on first use and reused for every later call, with one lock around the model.
+    Give one to several `Answerer`s / `Briefer`s and they load the model once and take turns."""
+
     def __init__(self, settings, index=None, model=None, history=None):
         self.settings = settings
         self._index = index
         self._model = model
         self._history = history
-        self._lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entrant: a judge call inside an answer holds it again
+        self._open = threading.Lock()  # opening a part once, from any thread
 
     @property
     def index(self):
-        if self._index is None:
-            from bot.core.index import Index
+        with self._open:
+            if self._index is None:
+                from bot.core.index import Index
 
-            self._index = Index(self.settings)
-        return self._index
+                self._index = Index(self.settings)
+            return self._index
 
     @property
     def model(self):
-        if self._model is None:
-            from bot.backends.llm import load_chat_model
+        with self._open:
+            if self._model is None:
+                from bot.backends.llm import load_chat_model
 
-            self._model = load_chat_model(self.settings)
-        return self._model
+                self._model = load_chat_model(self.settings)
+            return self._model
 
     @property
     def history(self):
-        if self._history is None:
-            from bot.core.history import History
+        with self._open:
+            if self._history is None:
+                from bot.core.history import History
 
-            self._history = History(self.settings.index_dir / "history.sqlite")
-        return self._history
+                self._history = History(self.settings.index_dir / "history.sqlite")
+            return self._history
 
     @property
     def loaded_model(self):
@@ -81,12 +89,12 @@ class Session:
 
     def generate(self, messages: list[dict], *, max_tokens: int, stop: list[str], t0: float,
                  on_token: Callable[[str], None] | None = None, grammar: str | None = None) -> Generation:
-        """Stream one reply under the session's lock (llama.cpp contexts are not thread-safe),
-        passing each piece to `on_token`; `cancel()` from another thread stops it."""
+        """Stream one reply under the lock (llama.cpp contexts are not thread-safe), passing each
+        piece to `on_token`; `cancel()` from another thread stops it."""
         model = self.model
         parts: list[str] = []
         first: float | None = None
-        with self._lock:
+        with self.lock:
             for piece in model.stream(messages, max_tokens=max_tokens, stop=stop, grammar=grammar):
                 if first is None:
                     first = (time.perf_counter() - t0) * 1000
@@ -103,3 +111,41 @@ class Session:
             self.history.add(record, kind) if kind else self.history.add(record)
         except Exception:
             pass
+
+
+class Session:
+    """Base of `Answerer` and `Briefer`: settings and a `Services` object (its own, or one shared
+    with others through `services=`)."""
+
+    def __init__(self, settings, index=None, model=None, history=None, services: Services | None = None):
+        self.settings = settings
+        self.services = services if services is not None else Services(settings, index, model, history)
+
+    @property
+    def index(self):
+        return self.services.index
+
+    @property
+    def model(self):
+        return self.services.model
+
+    @property
+    def history(self):
+        return self.services.history
+
+    @property
+    def loaded_model(self):
+        return self.services.loaded_model
+
+    @property
+    def _lock(self):
+        return self.services.lock
+
+    def cancel(self) -> None:
+        self.services.cancel()
+
+    def generate(self, messages: list[dict], **kw) -> Generation:
+        return self.services.generate(messages, **kw)
+
+    def save(self, record, kind: str | None = None) -> None:
+        self.services.save(record, kind)

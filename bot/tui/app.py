@@ -297,17 +297,20 @@ class NewsbotApp(App):
 
     def __init__(self, settings, answerer=None, briefer=None, index=None, history=None, *, cursor_blink: bool = True):
         super().__init__()
+        from bot.core.session import Services
+
         self.settings = settings
+        # one Services for everything the screens do: the index, model and history are opened once
+        # and the answerer and briefer take turns with the model (a given answerer brings its own)
+        self.services = answerer.services if answerer is not None else Services(settings, index=index, history=history)
         self._answerer = answerer
         self._briefer = briefer
-        self._index = index
-        self._history = history
         self._lock = threading.RLock()
         self.cursor_blink = cursor_blink
 
     @property
     def model_label(self) -> str:
-        model = self._answerer.loaded_model if self._answerer is not None else None
+        model = self.services.loaded_model
         name = model.name if model is not None else None
         if name:
             return name
@@ -325,22 +328,14 @@ class NewsbotApp(App):
 
     # -- services (called from worker threads) -------------------------------------------------
     def get_index(self):
-        with self._lock:
-            if self._index is None:
-                if self._answerer is not None:
-                    self._index = self._answerer.index
-                else:
-                    from bot.core.index import Index
-
-                    self._index = Index(self.settings)
-            return self._index
+        return self.services.index
 
     def get_answerer(self):
         with self._lock:
             if self._answerer is None:
                 from bot.core.answering import Answerer
 
-                self._answerer = Answerer(self.settings, index=self.get_index())
+                self._answerer = Answerer(self.settings, services=self.services)
             return self._answerer
 
     def get_briefer(self):
@@ -351,28 +346,16 @@ class NewsbotApp(App):
                 except ImportError:
                     raise NewsbotError("Briefings not available",
                                        "this build of newsbot has no briefing module yet; ask a question instead.") from None
-                answerer = self.get_answerer()
-                self._briefer = Briefer(self.settings, index=self.get_index(), model=answerer.model,
-                                        history=self.get_history())
+                self._briefer = Briefer(self.settings, services=self.services)
             return self._briefer
 
     def get_history(self):
-        with self._lock:
-            if self._history is None:
-                answerer = self._answerer
-                if answerer is not None:
-                    self._history = answerer.history
-                else:
-                    from bot.core.history import History
-
-                    self._history = History(self.settings.index_dir / "history.sqlite")
-            return self._history
+        return self.services.history
 
     def cancel_generation(self) -> None:
         """Stop the answer or briefing in progress (safe from any thread)."""
-        if self._answerer is not None:
-            self._answerer.cancel()
-        if self._briefer is not None:
+        self.services.cancel()
+        if self._briefer is not None:  # a briefer given from outside may have its own services
             self._briefer.cancel()
 
     def check_index(self) -> None:

@@ -23,8 +23,9 @@ class Briefer(Selection, Assembly, Session):
     """Writes briefings from an index with a chat model. Cheap to build; the index, embedder
     and model are opened on first use and reused."""
 
-    def __init__(self, settings, index=None, model=None, history=None, passage_budget: int | None = None):
-        super().__init__(settings, index, model, history)
+    def __init__(self, settings, index=None, model=None, history=None, passage_budget: int | None = None,
+                 services=None):
+        super().__init__(settings, index, model, history, services=services)
         # prompt tokens for key passages (settings.brief_passage_budget, default PASSAGE_BUDGET)
         self.passage_budget = settings.brief_passage_budget if passage_budget is None else passage_budget
 
