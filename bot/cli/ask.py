@@ -25,10 +25,15 @@ def _register_ask(app: typer.Typer) -> None:
         keep_unsupported: bool = typer.Option(False, "--keep-unsupported", help="Keep sentences that fail the check, flagged."),
         chroma_url: Optional[str] = ChromaOpt,
         llm_url: Optional[str] = LlmUrlOpt,
+        follow_up: bool = typer.Option(False, "--follow-up", "-f",
+                                       help="Continue the most recent conversation: \"they\", \"it\"… refer to it."),
+        conversation: Optional[int] = typer.Option(None, "--conversation", min=1, show_default=False,
+                                                   help="Continue the conversation of this history entry."),
         json_: bool = JsonOpt,
     ) -> None:
         """Answer a question from the indexed articles, every sentence cited and checked."""
         from bot.core.answering import Answerer
+        from bot.core.conversation import Turn, standalone
         from bot.core.session import check_question
 
         s = settings_from(index_dir=index, chat_model=model, chroma_url=chroma_url, llm_url=llm_url, k=k).settings
@@ -42,14 +47,33 @@ def _register_ask(app: typer.Typer) -> None:
             sys.stdout.write(piece)
             sys.stdout.flush()
 
+        follows, thread = _conversation(answerer, follow_up, conversation)
+        if follows and not json_:
+            made = standalone(question, [Turn(a.standalone or a.question, a.answer, a.refused) for a in follows])
+            if made != " ".join(question.split()):
+                err.print(f"[dim]Searching for: {made}[/]")
         answer = answerer.ask(question, k=k, source=source, since=since, until=until,
-                              keep_unsupported=keep_unsupported, on_token=on_token if stream else None)
+                              keep_unsupported=keep_unsupported, on_token=on_token if stream else None,
+                              follows=follows, conversation=thread)
         if json_:
             print_json(answer.to_json())
             return
         if stream:
             sys.stdout.write("\n")
         print_answer(answer, streamed=stream)
+
+
+def _conversation(answerer, follow_up: bool, entry: int | None):
+    """(the conversation's answers so far, its id) for --follow-up / --conversation, else ([], None)."""
+    if entry is None and not follow_up:
+        return [], None
+    history = answerer.history
+    if entry is None:
+        entry = history.latest_ask()
+        if entry is None:
+            return [], None  # nothing to follow: the question is asked alone
+    first, answers = history.thread(entry)
+    return answers, first
 
 
 def print_answer(answer, streamed: bool = False) -> None:
@@ -113,9 +137,10 @@ def _register_history(app: typer.Typer) -> None:
         if not rows:
             out.print("No history yet: ask something with `newsbot ask \"...\"`.")
             return
-        for r in rows:
+        for r in rows:  # a follow-up is indented under the conversation it continues
             mark = "refused" if r["refused"] else "answered"
-            out.print(f"{r['id']:>4}  {r['created']}  {r['kind']:<5} {mark:<8}  {r['question']}")
+            lead = f"  ↳ #{r['conversation']} " if r.get("conversation") else ""
+            out.print(f"{r['id']:>4}  {r['created']}  {r['kind']:<5} {mark:<8}  {lead}{r['question']}")
 
 
 def register(app: typer.Typer) -> None:

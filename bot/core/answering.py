@@ -20,6 +20,7 @@ import time
 from typing import Callable
 
 from bot.core import checking, evidence, prompts
+from bot.core.conversation import Turn, standalone
 from bot.core import citations as cit
 from bot.core.grounding import add_citation, compose, meta_text, off_topic, prepare, without_one_phrase
 from bot.core.session import Session, check_question
@@ -108,13 +109,19 @@ class Answerer(Session):
 
     def ask(self, question: str, *, k: int | None = None, source: str | None = None, since: str | None = None,
             until: str | None = None, keep_unsupported: bool = False, on_token: Callable[[str], None] | None = None,
-            save: bool = True) -> Answer:
+            save: bool = True, follows: list[Answer] | None = None, conversation: int | None = None) -> Answer:
+        """`follows`: the conversation so far (oldest first); the question is made standalone from
+        it before retrieval (bot.core.conversation) and answered and checked like any other."""
         question = check_question(question, self.settings)  # empty or too long: a usage error
+        asked = question
+        if follows:
+            question = standalone(question, [Turn(a.standalone or a.question, a.answer, a.refused) for a in follows])
         t0 = time.perf_counter()
         passages = self.index.search(question, k=k or self.settings.k, source=source, since=since, until=until)
         retrieve_ms = (time.perf_counter() - t0) * 1000
         model = self.model
-        answer = Answer(question=question, answer=REFUSAL_TEXT, refused=True, retrieved=passages, model=model.name)
+        answer = Answer(question=asked, answer=REFUSAL_TEXT, refused=True, retrieved=passages, model=model.name,
+                        standalone=question if question != asked else "", conversation=conversation)
         answer.timings = {"retrieve_ms": round(retrieve_ms, 1)}
         answer.stages = {"model": "none", "repair": None, "rejected": [], "judge_calls": 0}
         self._texts: dict[str, str | None] = {}

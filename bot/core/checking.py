@@ -189,6 +189,11 @@ _NAME_SPAN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|van\s+|bin\s+)?[
 _NUMBER_SPAN = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?%?|\b(?:" + "|".join(sorted(cit.NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.I)
 
 
+def name_spans(text: str) -> list[str]:
+    """Runs of capitalised words, without a leading common word ("In Lyon" -> "Lyon")."""
+    return _spans(_NAME_SPAN, text)
+
+
 def _spans(pattern: re.Pattern, text: str) -> list[str]:
     """Numbers, or runs of capitalised words without a leading common word ("In Lyon" -> "Lyon")."""
     out = []

@@ -23,6 +23,8 @@ MIGRATIONS = [
         refused INTEGER NOT NULL,
         answer TEXT NOT NULL,
         json TEXT NOT NULL)""",
+    # follow-ups: the id of the conversation's first entry (NULL: a question asked alone)
+    "ALTER TABLE entries ADD COLUMN conversation INTEGER",
 ]
 
 
@@ -50,15 +52,37 @@ class History:
         text = data.get("answer") or data.get("paragraph") or ""
         with self._connect() as con:
             cur = con.execute(
-                "INSERT INTO entries (created, kind, question, refused, answer, json) VALUES (?,?,?,?,?,?)",
-                (time.time(), kind, question, int(bool(data.get("refused"))), text, json.dumps(data, ensure_ascii=False)),
+                "INSERT INTO entries (created, kind, question, refused, answer, json, conversation) VALUES (?,?,?,?,?,?,?)",
+                (time.time(), kind, question, int(bool(data.get("refused"))), text, json.dumps(data, ensure_ascii=False),
+                 data.get("conversation")),
             )
             return int(cur.lastrowid)
+
+    def latest_ask(self) -> int | None:
+        """The id of the newest answer (the question a follow-up continues), None when none."""
+        if not self.path.exists():
+            return None
+        with self._connect() as con:
+            row = con.execute("SELECT id FROM entries WHERE kind = 'ask' ORDER BY id DESC LIMIT 1").fetchone()
+        return int(row[0]) if row else None
+
+    def thread(self, entry_id: int) -> tuple[int, list[Answer]]:
+        """The conversation an answer belongs to: (its first entry's id, its answers, oldest first)."""
+        with self._connect() as con:
+            row = con.execute("SELECT kind, conversation FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            if row is None or row[0] != "ask":
+                from bot.errors import UsageError
+
+                raise UsageError("No such conversation", f"entry {entry_id} is not a saved answer; see `newsbot history`.")
+            first = row[1] or entry_id
+            rows = con.execute("SELECT json FROM entries WHERE kind = 'ask' AND (id = ? OR conversation = ?) ORDER BY id",
+                               (first, first)).fetchall()
+        return first, [Answer.from_json(json.loads(r[0])) for r in rows]
 
     def list(self, limit: int = 50, kind: str | None = None) -> list[dict]:
         if not self.path.exists():
             return []
-        sql = "SELECT id, created, kind, question, refused, answer FROM entries"
+        sql = "SELECT id, created, kind, question, refused, answer, conversation FROM entries"
         args: tuple = ()
         if kind:
             sql += " WHERE kind = ?"
@@ -67,7 +91,7 @@ class History:
         with self._connect() as con:
             rows = con.execute(sql, args + (limit,)).fetchall()
         return [{"id": r[0], "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r[1])), "kind": r[2],
-                 "question": r[3], "refused": bool(r[4]), "answer": r[5]} for r in rows]
+                 "question": r[3], "refused": bool(r[4]), "answer": r[5], "conversation": r[6]} for r in rows]
 
     def _row(self, entry_id: int) -> tuple[str, dict]:
         with self._connect() as con:

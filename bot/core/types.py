@@ -70,6 +70,8 @@ class Answer:
     # how the answer was reached: {"model": answered|declined|cancelled|none, "repair": None|name,
     # "rejected": [why the checks dropped sentences], "evidence_sentences": n, "judge_calls": n}
     stages: dict[str, Any] = field(default_factory=dict)
+    standalone: str = ""  # a follow-up as it was searched for and answered (bot.core.conversation)
+    conversation: int | None = None  # history id of the conversation's first question
 
     @property
     def cited_files(self) -> list[str]:
@@ -101,6 +103,8 @@ class Answer:
             "packed": [{"chunk_id": p.chunk_id, "article_id": p.article_id, "source_file": p.source_file,
                         "files": p.files or [p.source_file]} for p in self.packed],
             "stages": self.stages,
+            "standalone": self.standalone,
+            "conversation": self.conversation,
         }
 
     @classmethod
@@ -122,6 +126,7 @@ class Answer:
                             title="", outlet=None, date=None, source_file=r["source_file"], files=r.get("files", []))
                     for r in d.get("packed", [])],
             stages=dict(d.get("stages") or {}),
+            standalone=d.get("standalone") or "", conversation=d.get("conversation"),
         )
 
 

@@ -1,0 +1,78 @@
+"""Follow-ups made standalone, on invented conversations."""
+
+from bot.core.conversation import Turn, standalone
+
+
+def test_they_becomes_the_names_the_last_answer_gave():
+    turns = [Turn("Which officials were sanctioned?", "Ann Vole and Tom Reyes were sanctioned [1].")]
+    assert standalone("What positions do they hold?", turns) == "What positions do Ann Vole and Tom Reyes hold?"
+    assert standalone("What are their jobs?", turns) == "What are Ann Vole and Tom Reyes's jobs?"
+
+
+def test_he_becomes_the_first_name_and_his_a_possessive():
+    turns = [Turn("Who won the Dunmore election?", "Ruth Okafor won [1].")]
+    assert standalone("How many votes did she get?", turns) == "How many votes did Ruth Okafor get?"
+    turns = [Turn("Who coaches the Hobart club?", "Sam Lee [1].")]
+    assert standalone("Where was his last club?", turns) == "Where was Sam Lee's last club?"
+
+
+def test_a_refused_answer_lends_the_question_its_names():
+    turns = [Turn("Where does Ann Vole live?", "The articles don't say.", refused=True)]
+    assert standalone("How old is she?", turns) == "How old is Ann Vole?"
+
+
+def test_a_question_that_leans_on_the_last_one_carries_it_along():
+    turns = [Turn("Which allies joined the sanctions?", "Canada and Britain [1].")]
+    assert standalone("What about the EU?", turns) == "What about the EU? (after: Which allies joined the sanctions?)"
+
+
+def test_a_question_that_stands_alone_is_left_alone():
+    turns = [Turn("Who won the Dunmore election?", "Ruth Okafor won [1].")]
+    assert standalone("How many yachts retired from the Hobart race?", turns) == "How many yachts retired from the Hobart race?"
+    assert standalone("  Who won?  ", []) == "Who won?"
+
+
+def test_ask_answers_a_follow_up_as_its_standalone_question(tmp_path):
+    from bot.config import Settings
+    from bot.core.answering import Answerer
+    from bot.core.history import History
+    from bot.core.types import Passage
+    from tests.fakes import FakeIndex, ScriptedModel
+
+    text = "Ann Vole chairs the water board. Tom Reyes is the board's treasurer."
+    p = Passage(chunk_id="a:0", article_id="a", text=text, start=0, end=len(text), position=0, title="Board",
+                outlet=None, date=None, source_file="a.txt", files=["a.txt"])
+    index = FakeIndex(passages=[p])
+    model = ScriptedModel(["Evidence: 1\nAnswer: Ann Vole chairs the water board.",
+                           "Evidence: 1, 2\nAnswer: Ann Vole is the chair and Tom Reyes the treasurer."])
+    settings = Settings(index_dir=tmp_path / "index")
+    history = History(tmp_path / "history.sqlite")
+    ans = Answerer(settings, index=index, model=model, history=history)
+    first = ans.ask("Who runs the water board?")
+    entry = history.latest_ask()
+    root, so_far = history.thread(entry)
+    second = ans.ask("What roles do they hold?", follows=so_far, conversation=root)
+    assert second.question == "What roles do they hold?" and second.standalone == "What roles do Ann Vole hold?"
+    assert "What roles do Ann Vole hold?" in model.history[-1][-1]["content"]  # the model sees the standalone form
+    assert not first.refused and second.conversation == root
+    root2, thread = history.thread(history.latest_ask())
+    assert root2 == root and [a.question for a in thread] == ["Who runs the water board?", "What roles do they hold?"]
+    assert history.list()[0]["conversation"] == root
+
+
+def test_an_old_history_file_gains_the_conversation_column(tmp_path):
+    import sqlite3
+
+    from bot.core.history import MIGRATIONS, History
+
+    path = tmp_path / "history.sqlite"
+    con = sqlite3.connect(path)
+    con.execute(MIGRATIONS[0])
+    con.execute("PRAGMA user_version = 1")
+    con.execute("INSERT INTO entries (created, kind, question, refused, answer, json) VALUES "
+                "(0, 'ask', 'Who?', 0, 'Ann [1].', '{\"question\": \"Who?\", \"answer\": \"Ann [1].\", \"refused\": false}')")
+    con.commit()
+    con.close()
+    h = History(path)
+    assert h.list()[0]["conversation"] is None
+    assert h.thread(1)[0] == 1 and h.thread(1)[1][0].answer == "Ann [1]."
