@@ -358,3 +358,20 @@ def test_eval_end_to_end_real_model(tmp_path, settings, real_model, real_embedde
     assert summary["scored"] == 3 and summary["prompt_tokens"]["total"] > 0
     assert summary["first_token_ms"]["p50"] is not None
     assert Path("report.md").read_text().startswith("# newsbot eval")
+
+
+def test_a_follows_chain_is_asked_with_the_conversation_so_far(tmp_path):
+    rows = [dict(QUESTIONS[0], id="c1"), dict(QUESTIONS[1], id="c2", follows="c1"),
+            dict(QUESTIONS[3], id="c3", follows="c2"), dict(QUESTIONS[2], id="alone")]
+    qs = load_questions(write_questions(tmp_path / "q.jsonl", rows))
+    fake = FakeAnswerer()
+    run_eval(fake, qs, tmp_path / "a.jsonl", k=3)
+    chains = [[a.question for a in kw.get("follows", [])] for kw in fake.kwargs]
+    assert chains == [[], [QUESTIONS[0]["question"]], [QUESTIONS[0]["question"], QUESTIONS[1]["question"]], []]
+    # resumed: the chain is rebuilt from the answers already on disk
+    lines = (tmp_path / "a.jsonl").read_text().splitlines()
+    (tmp_path / "a.jsonl").write_text("\n".join(lines[:2]) + "\n")
+    again = FakeAnswerer()
+    run_eval(again, qs, tmp_path / "a.jsonl", k=3, resume=True)
+    assert [[a.question for a in kw.get("follows", [])] for kw in again.kwargs][0] == [
+        QUESTIONS[0]["question"], QUESTIONS[1]["question"]]

@@ -404,7 +404,8 @@ def run_eval(answerer: Any, questions: list[Question], output: Path, *, k: int |
                 break
             if progress:
                 progress(done, total, q, None)
-            rec = answer_one(answerer, q, k, **ask_kwargs)
+            chain = _chain(q, by_id, {**kept, **fresh})
+            rec = answer_one(answerer, q, k, **({"follows": chain} if chain else {}), **ask_kwargs)
             fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
@@ -416,6 +417,22 @@ def run_eval(answerer: Any, questions: list[Question], output: Path, *, k: int |
     records = [r for r in records if r is not None]
     return EvalResult(records, summarize(records, questions, k), resumed=len(kept), answered=len(fresh),
                       dropped_lines=dropped)
+
+
+def _chain(q: Question, by_id: dict[str, Question], done: dict[str, dict]) -> list:
+    """The conversation a question continues (`"follows": "<id>"`, a chain of them), as the
+    answers already given, oldest first; [] for a question asked alone."""
+    from bot.core.types import Answer
+
+    out: list = []
+    cur, seen = q.extra.get("follows"), {q.id}
+    while cur is not None and str(cur) in done and str(cur) not in seen:
+        seen.add(str(cur))
+        rec = done[str(cur)]
+        out.insert(0, Answer.from_json({"question": rec.get("question", ""), "answer": rec.get("answer", ""),
+                                        "refused": bool(rec.get("refused")), "standalone": rec.get("standalone", "")}))
+        cur = by_id[str(cur)].extra.get("follows") if str(cur) in by_id else None
+    return out
 
 
 def _strip(rec: dict, q: Question) -> dict:
