@@ -76,3 +76,11 @@ def test_an_old_history_file_gains_the_conversation_column(tmp_path):
     h = History(path)
     assert h.list()[0]["conversation"] is None
     assert h.thread(1)[0] == 1 and h.thread(1)[1][0].answer == "Ann [1]."
+
+
+def test_people_are_preferred_to_organisations_and_adjectives():
+    turns = [Turn("Which officials were sanctioned?",
+                  "The Treasury Department sanctioned two Chinese officials, Ann Vole and Tom Reyes [1].")]
+    assert standalone("What positions do they hold?", turns) == "What positions do Ann Vole and Tom Reyes hold?"
+    turns = [Turn("Which allies joined?", "Canada and Britain joined [1].")]
+    assert standalone("When did they join?", turns) == "When did Canada and Britain join?"

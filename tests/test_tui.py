@@ -468,3 +468,24 @@ def test_snapshot_help(snap_compare, tui_settings, seeded):
         await pilot.press("question_mark")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=_help)
+
+
+@pytest.mark.anyio
+async def test_questions_in_a_row_form_a_thread_and_t_starts_a_new_one(tui_settings, seeded):
+    app, answerer = make(tui_settings, index=seeded[1])
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = app.main
+        await until(pilot, lambda: main.index_counts is not None)
+        for q in (QUESTION, "What positions do they hold?"):
+            main.question.value = q
+            main.question.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: main.answer_view.state == "answer" and not main.busy)
+        follow_up = main.thread[-1]
+        assert len(main.thread) == 2 and main.thread_root is not None
+        assert follow_up.standalone.startswith("What positions do Wang Junzheng") and follow_up.conversation == main.thread_root
+        assert "searched for" in text_of(main.answer_view) or "thread of 2" in main.query_one("#answer-pane").border_title
+        assert follow_up.standalone in answerer.model.history[-1][-1]["content"]
+        main.sources.list.focus()
+        await pilot.press("t")
+        assert main.thread == [] and main.thread_root is None

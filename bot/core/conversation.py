@@ -44,6 +44,17 @@ def _names(text: str, question: str) -> list[str]:
     return out
 
 
+_ORG_WORDS = frozenset("""department ministry bureau office council committee government party union commission bank
+corporation company group association university court service agency authority police army league club""".split())
+
+
+def _referents(names: list[str]) -> list[str]:
+    """What a pronoun most likely points at: the people named (two or more words, not an
+    organisation's name), else every name."""
+    people = [n for n in names if len(n.split()) >= 2 and n.split()[-1].lower() not in _ORG_WORDS]
+    return people or names
+
+
 def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -57,6 +68,7 @@ def standalone(question: str, turns: list[Turn]) -> str:
     names = [] if last.refused else _names(last.answer, last.question)
     if not names:
         names = _names(last.question, "")
+    names = _referents(names)
     out = question
     if names and _PLURAL.search(out):
         who = _join(names[:4])

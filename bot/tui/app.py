@@ -43,6 +43,7 @@ class MainScreen(SourcesAndScreens, Screen):
         Binding("o", "open_article", "Open", id="newsbot.open"),
         Binding("b", "brief", "Brief", id="newsbot.brief"),
         Binding("u", "toggle_unchecked", "Unchecked", show=False, id="newsbot.unchecked"),
+        Binding("t", "new_thread", "New thread", show=False, id="newsbot.new-thread"),
         Binding("l", "library", "Library", id="newsbot.library"),
         Binding("h", "history", "History", id="newsbot.history"),
         Binding("question_mark", "help", "Help", id="newsbot.help"),
@@ -84,6 +85,9 @@ class MainScreen(SourcesAndScreens, Screen):
         self.cancel_requested = False
         self.keep_unsupported = False
         self.session: list[tuple[str, Any, str]] = []  # (kind, Answer | Brief, label)
+        # questions asked in a row form a thread: each is a follow-up of the ones before ("t" starts anew)
+        self.thread: list[Answer] = []
+        self.thread_root: int | None = None  # history id of the thread's first answer
         self.index_counts: tuple[int, int] | None = None
         self.model_name = ""
 
@@ -171,7 +175,7 @@ class MainScreen(SourcesAndScreens, Screen):
         self.answer_view.begin("Q: " + question)
         await self.sources.show([], "Sources")
         self._set_busy_status("Answering… Esc cancels")
-        self.run_ask(question, self.keep_unsupported)
+        self.run_ask(question, self.keep_unsupported, list(self.thread), self.thread_root)
 
     def _set_busy_status(self, text: str) -> None:
         status = self.query_one(StatusLine)
@@ -192,9 +196,11 @@ class MainScreen(SourcesAndScreens, Screen):
         self.query_one("#answer-pane", VerticalScroll).scroll_end(animate=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="generate")
-    def run_ask(self, question: str, keep_unsupported: bool = False) -> None:
+    def run_ask(self, question: str, keep_unsupported: bool = False, follows: list | None = None,
+                root: int | None = None) -> None:
         try:
-            answer = self.app.get_answerer().ask(question, keep_unsupported=keep_unsupported, on_token=self._on_token)
+            answer = self.app.get_answerer().ask(question, keep_unsupported=keep_unsupported, on_token=self._on_token,
+                                                 follows=follows or None, conversation=root)
         except Exception as exc:  # noqa: BLE001 - shown in the UI
             self.post_message(self.WorkFailed("ask", *describe(exc)))
             return
@@ -209,9 +215,27 @@ class MainScreen(SourcesAndScreens, Screen):
         await self.sources.show(answer.citations)
         if answer.refusal_reason != "cancelled":
             self.session.append(("ask", answer, answer.question))
+            self._continue_thread(answer)
         self.set_status("Cancelled" if answer.refusal_reason == "cancelled" else "")
         self._settle_focus()
         self.post_message(self.Shown("ask", answer))
+
+    def _continue_thread(self, answer: Answer) -> None:
+        self.thread.append(answer)
+        if self.thread_root is None:
+            try:
+                self.thread_root = self.app.get_history().latest_ask()
+            except Exception:  # noqa: BLE001 - a thread without a saved root still works on screen
+                self.thread_root = None
+        pane = self.query_one("#answer-pane")
+        pane.border_title = (f"Answer · thread of {len(self.thread)}: "
+                             + " → ".join(a.question[:24] for a in self.thread[-3:]) + " (t: new thread)"
+                             if len(self.thread) > 1 else "Answer")
+
+    def action_new_thread(self) -> None:
+        self.thread, self.thread_root = [], None
+        self.query_one("#answer-pane").border_title = "Answer"
+        self.notify("New thread: the next question stands alone.")
 
     def _settle_focus(self) -> None:
         if self.app.focused is self.question and self.sources.list.children:

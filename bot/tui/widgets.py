@@ -213,7 +213,7 @@ class AnswerView(Static):
 
     def show_answer(self, answer: Answer) -> None:
         self.state = "answer"
-        self.heading = "Q: " + answer.question
+        self.heading = "Q: " + answer.question + (f"  (searched for: {answer.standalone})" if answer.standalone else "")
         body = Text()
         if answer.refused and answer.refusal_reason == "cancelled":
             body.append("Cancelled.", style="bold yellow")
