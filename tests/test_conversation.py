@@ -84,3 +84,9 @@ def test_people_are_preferred_to_organisations_and_adjectives():
     assert standalone("What positions do they hold?", turns) == "What positions do Ann Vole and Tom Reyes hold?"
     turns = [Turn("Which allies joined?", "Canada and Britain joined [1].")]
     assert standalone("When did they join?", turns) == "When did Canada and Britain join?"
+
+
+def test_a_chain_of_leaning_questions_keeps_the_question_it_leaned_on_without_nesting():
+    turns = [Turn("Who skippered it? (after: Which yacht won the Dunmore race?)", "The articles don't say.", True)]
+    assert standalone("And which yacht came second?", turns) == \
+        "And which yacht came second? (after: Which yacht won the Dunmore race?)"

@@ -25,6 +25,7 @@ class Turn:
     refused: bool = False
 
 
+_AFTER = re.compile(r"\s*\(after: (.*)\)\s*$")
 _PLURAL = re.compile(r"\b(they|them|their|theirs)\b", re.I)
 _SINGULAR = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _LEANS = re.compile(r"^\s*(?:and|but|so|also|what about|how about|and what about|what of)\b|\b(?:it|its|this|that|these|"
@@ -77,5 +78,8 @@ def standalone(question: str, turns: list[Turn]) -> str:
         one = names[0]
         out = _SINGULAR.sub(lambda m: one + "'s" if m.group(1).lower() in ("his", "hers") else one, out, count=1)
     if out == question and _LEANS.search(question):
-        out = f"{question.rstrip('?')}? (after: {last.question.rstrip('?')}?)"
+        # the question the chain leaned on, not the whole chain nested: it names the topic
+        anchor = _AFTER.search(last.question)
+        before = (anchor.group(1) if anchor else last.question).rstrip("?")
+        out = f"{question.rstrip('?')}? (after: {before}?)"
     return out
