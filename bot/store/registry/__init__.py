@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Iterator
 from bot.config import check_index_dir
 from bot.errors import IndexError_, NewsbotError, read_only_fs
 from bot.store.errors import RegistryConnection, make_dir, no_index, not_writable, registry_error
-from bot.store.registry.schema import (REBUILD, SCHEMA_V1, SCHEMA_VERSION, UPGRADES, Upgrade,  # noqa: F401 (re-exported)
+from bot.store.registry.schema import (REBUILD, rollback_quietly, SCHEMA_V1, SCHEMA_VERSION, UPGRADES, Upgrade,  # noqa: F401 (re-exported)
                                        check_embedder, check_read_only, check_version, migrate, schema_version)
 
 ARTICLE_COLUMNS = ("id", "hash", "title", "outlet", "date", "date_int", "url", "author", "source_file", "path", "text",
@@ -186,13 +186,7 @@ class _Connection:
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
             conn.execute("COMMIT")
         except BaseException:
-            # SQLite may have rolled back by itself (SQLITE_FULL, SQLITE_IOERR): then ROLLBACK would
-            # fail with "no transaction is active" and hide the error that says what happened
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except (sqlite3.Error, NewsbotError):
-                    pass
+            rollback_quietly(conn)
             raise
 
     def close(self) -> None:

@@ -38,6 +38,17 @@ CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 """
 
 
+def rollback_quietly(conn: sqlite3.Connection) -> None:
+    """Roll back what is still open. SQLite may have rolled back by itself (SQLITE_FULL,
+    SQLITE_IOERR): then ROLLBACK would fail with "no transaction is active" and hide the error
+    that says what happened, so the caller re-raises that one."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except (sqlite3.Error, NewsbotError):
+            pass
+
+
 def _v1_tables(conn: sqlite3.Connection) -> None:
     """The tables every index had until schema 2 (registries written before versions were read
     hold exactly these, with `schema` = 1)."""
@@ -126,11 +137,7 @@ def migrate(conn: sqlite3.Connection, root: Path, embed_model: str) -> list[int]
             conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('embed_model', ?)", (embed_model,))
             conn.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except (sqlite3.Error, NewsbotError):
-                    pass
+            rollback_quietly(conn)
             raise
     else:
         applied = []
