@@ -56,7 +56,12 @@ def _register_ask(app: typer.Typer) -> None:
                               keep_unsupported=keep_unsupported, on_token=on_token if stream else None,
                               follows=follows, conversation=thread)
         if json_:
-            print_json(answer.to_json())
+            data = answer.to_json()
+            if answer.refused:  # why, in plain words, and where to look (bot.core.explain)
+                from bot.core.explain import refusal
+
+                data.update(refusal(answer).to_json())
+            print_json(data)
             return
         if stream:
             sys.stdout.write("\n")
@@ -77,30 +82,43 @@ def _conversation(answerer, follow_up: bool, entry: int | None):
 
 
 def print_answer(answer, streamed: bool = False) -> None:
+    """The answer, then for each sentence its evidence and the checks it passed; a refusal says why
+    in plain words (bot.core.explain) and lists the closest passages."""
     from rich.markup import escape
+
+    from bot.core import explain
 
     if streamed:
         out.print("[dim]checked:[/]")
     if answer.refused:
-        out.print(f"[bold]{escape(answer.answer)}[/] [dim]({escape(answer.refusal_reason)})[/]")
-        if answer.retrieved:
+        out.print(f"[bold]{escape(answer.answer)}[/]")
+        r = explain.refusal(answer)
+        out.print(f"[yellow]Why:[/] {escape(r.why)}.")
+        if r.closest:
             out.print("[dim]closest passages:[/]")
-            for p in answer.retrieved[:3]:
-                snippet = " ".join(p.text.split())[:160]
-                out.print(f"  · {escape(p.title)} [dim]({escape(p.source_file)})[/]: {escape(snippet)}…")
+            for c in r.closest:
+                snippet = f": {escape(c.snippet)}" if c.snippet else ""
+                out.print(f"  · {escape(c.title)} [dim]({escape(c.source_file)})[/]{snippet}")
     else:
-        from bot.core.checking import describe
-
         out.print(escape(answer.answer))
-        for s in answer.sentences:
-            if s.supported and s.checks:
-                out.print(f"[green]✓[/] [dim]{escape(describe(answer.question, s.checks, (answer.stages or {}).get('repair')))}[/]")
+    question = answer.standalone or answer.question
+    repair = (answer.stages or {}).get("repair")
+    for i, s in enumerate(answer.sentences, 1):
+        if len(answer.sentences) > 1 or not s.supported:
+            out.print(f"[dim]{i}.[/] {escape(s.text)}" + ("" if s.supported else " [red](unchecked)[/]"))
+        for ev in s.evidence:
+            n = next((c.n for c in answer.citations if " ".join(c.quote.split()) == " ".join(ev.split())), None)
+            out.print(f"   [dim]evidence{f' [{n}]' if n else ''}:[/] “{escape(' '.join(ev.split()))}”")
+        for c in explain.checks(question, s, repair):
+            mark = "[green]✓[/]" if c.passed else "[red]✗[/]"
+            out.print(f"   {mark} [dim]{escape(c.detail)}[/]")
+    if answer.citations:
         out.print()
-        for c in answer.citations:
-            meta = " · ".join(x for x in (c.outlet, c.date, c.source_file) if x)
-            out.print(f"[bold][{c.n}][/] {escape(c.title)} [dim]({escape(meta)})[/]")
-            quote = " ".join(c.quote.split()).strip("“”\"")
-            out.print(f"    “{escape(quote)}” [dim]chars {c.start}–{c.end}[/]")
+    for c in answer.citations:
+        meta = " · ".join(x for x in (c.outlet, c.date, c.source_file) if x)
+        out.print(f"[bold][{c.n}][/] {escape(c.title)} [dim]({escape(meta)})[/]")
+        quote = " ".join(c.quote.split()).strip("“”\"")
+        out.print(f"    “{escape(quote)}” [dim]chars {c.start}–{c.end}[/]")
     t = answer.timings
     out.print(f"[dim]{answer.model} · {answer.prompt_tokens} prompt tokens · first token {t.get('first_token_ms', 0) / 1000:.1f}s · total {t.get('total_ms', 0) / 1000:.1f}s[/]")
 
