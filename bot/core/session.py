@@ -49,6 +49,9 @@ class Services:
         self._history = history
         self.lock = threading.RLock()  # re-entrant: a judge call inside an answer holds it again
         self._open = threading.Lock()  # opening a part once, from any thread
+        # told what a generation is doing, for a reader waiting on it (the TUI's status):
+        # on_stage("reading", messages=...), then "writing", then "checking"
+        self.on_stage: Callable[..., None] | None = None
 
     @property
     def index(self):
@@ -95,14 +98,24 @@ class Services:
         parts: list[str] = []
         first: float | None = None
         with self.lock:
+            self._stage("reading", messages=messages)
             for piece in model.stream(messages, max_tokens=max_tokens, stop=stop, grammar=grammar):
                 if first is None:
                     first = (time.perf_counter() - t0) * 1000
+                    self._stage("writing")
                 parts.append(piece)
                 if on_token is not None:
                     on_token(piece)
             cancelled = model.cancel_event.is_set()
+            self._stage("checking")
         return Generation("".join(parts).strip(), first, cancelled, model.last)
+
+    def _stage(self, name: str, **info) -> None:
+        if self.on_stage is not None:
+            try:
+                self.on_stage(name, **info)
+            except Exception:  # a listener's failure never stops an answer
+                pass
 
     def save(self, record, kind: str | None = None) -> None:
         """Keep an answer or a briefing in the history; history is a convenience, never a reason
