@@ -1,14 +1,12 @@
 """What MainScreen does with the sources of an answer and the other screens: select a cited
 source (1-9, a click on a marker), open its article, open the library, the history (reopening a
-saved answer or briefing) and the help. A mixin of `bot.tui.app.MainScreen`, which holds the
-answer view, the sources pane and the status line these use."""
+saved answer with its thread, or a briefing) and the help. A mixin of `bot.tui.main.MainScreen`,
+which holds the answer view, the sources pane and the status line these use."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.tui.screens import ArticleScreen, HelpScreen, HistoryScreen, LibraryScreen
-from bot.tui.widgets import AnswerView, SourceList, brief_citations
+from bot.tui.screens import ArticleScreen, HelpScreen, HistoryScreen, LibraryScreen, SessionEntry
+from bot.tui.widgets import AnswerView, SourceList
 
 
 class SourcesAndScreens:
@@ -38,18 +36,23 @@ class SourcesAndScreens:
     def action_history(self) -> None:
         self.app.push_screen(HistoryScreen(list(self.session)), self._reopen)
 
-    async def _reopen(self, result: tuple[str, Any] | None) -> None:
-        if not result:
+    async def _reopen(self, entry: SessionEntry | None) -> None:
+        if entry is None:
+            self.settle_focus()
             return
-        kind, item = result
-        if kind == "brief":
-            self.answer_view.show_brief(item, item.topic)
-            await self.sources.show(brief_citations(item))
-        else:
-            self.answer_view.show_answer(item)
-            await self.sources.show(item.citations)
+        # the box held the last question typed: a `b` now would brief it instead of what is shown
+        self.question.value = ""
+        if entry.kind == "brief" and entry.item is None:  # a briefing cancelled before it had anything
+            self.answer_view.show_error("Briefing cancelled", "Press b to brief again.")
+            await self.sources.show([], "Sources", "Cancelled before anything was cited.")
+            self.settle_focus()
+            return
+        if entry.kind == "ask" and not entry.cancelled:
+            # the thread goes on from the reopened answer: the next question is its follow-up
+            self.thread, self.thread_root = list(entry.thread) or [entry.item], entry.root
+            self.show_thread()
+        await self.show_item(entry.kind, entry.item)
         self.set_status("")
-        self.post_message(self.Shown(kind, item))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

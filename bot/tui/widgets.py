@@ -1,171 +1,29 @@
 """Widgets of the newsbot TUI. Each widget owns the messages it posts (nested `Message`
-dataclasses) and renders the same core objects the CLI prints (`Answer`, `Citation`, briefs).
-
-Rendering helpers are plain functions returning Rich `Text`, so they can be tested without an app.
-"""
+dataclasses) and renders the same core objects the CLI prints (`Answer`, `Citation`, briefs);
+the rendering itself is in `bot.tui.render` and `bot.tui.checks`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
-from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import ListItem, ListView, Static
 
-from bot.core.checking import describe as describe_checks
-from bot.core.types import Answer, Brief, Citation, Sentence
-
-QUOTE_STYLE = "bold black on yellow"
-MARKER_STYLE = "bold cyan"
-UNCHECKED_STYLE = "italic red"
-CURSOR = "▌"
-# context shown around the quote in a source card (characters): the quote stays near the top
-BEFORE, AFTER = 60, 160
-BEFORE_EXPANDED = 160
+from bot.core.types import Answer, Brief, Citation
+from bot.tui.checks import render_checks
+from bot.tui.render import (  # noqa: F401 (re-exported: the tests and screens import them from here)
+    CURSOR, MARKER_STYLE, QUOTE_STYLE, UNCHECKED_STYLE, article_paragraphs, brief_citations, brief_footer,
+    differences, find_quote, highlight, marker, plural, render_brief, render_sentences, render_source,
+)
 
 
-# --------------------------------------------------------------------------------------------
-# rendering helpers
-# --------------------------------------------------------------------------------------------
-def marker(n: int) -> Text:
-    """A citation marker `[n]`; clicking it selects source n (action on the answer view)."""
-    return Text(f"[{n}]", style=Style.parse(MARKER_STYLE) + Style(meta={"@click": f"select_marker({n})"}))
-
-
-def render_sentences(sentences: Iterable[Sentence]) -> Text:
-    """Checked sentences with their markers; sentences that failed the check are flagged."""
-    out = Text()
-    for i, s in enumerate(sentences):
-        if i:
-            out.append(" ")
-        body = s.text.rstrip()
-        end = body[-1] if body and body[-1] in ".!?" and s.citations else ""
-        body = body[:-1].rstrip() if end else body
-        if s.supported:
-            out.append(body)
-        else:
-            out.append("⚠ unchecked: ", style="bold red")
-            out.append(body, style=UNCHECKED_STYLE)
-        if s.citations:
-            out.append(" ")
-        for n in s.citations:
-            out.append_text(marker(n))
-        out.append(end, style=UNCHECKED_STYLE if not s.supported else "")
-        if not s.supported and s.reason:
-            out.append(f" ({s.reason})", style="dim red")
-    return out
-
-
-def find_quote(text: str, quote: str, start: int | None = None, end: int | None = None) -> tuple[int, int] | None:
-    """Where `quote` lies in `text`: the given offsets when they match, else the first occurrence."""
-    if not quote:
-        return None
-    if start is not None and end is not None and 0 <= start < end <= len(text) and text[start:end] == quote:
-        return start, end
-    i = text.find(quote)
-    if i >= 0:
-        return i, i + len(quote)
-    # whitespace may differ between the quote and the text: match on the first words
-    head = " ".join(quote.split()[:6])
-    i = text.find(head) if head else -1
-    return (i, min(len(text), i + len(quote))) if i >= 0 else None
-
-
-def highlight(text: str, span: tuple[int, int] | None) -> Text:
-    out = Text(text)
-    if span:
-        out.stylize(QUOTE_STYLE, span[0], span[1])
-    return out
-
-
-def render_source(c: Citation, expanded: bool = False) -> Text:
-    """A source card: marker, title, outlet · date · file, then the passage with the quote
-    highlighted: the quote with some context, more of it (to the passage's end) when expanded."""
-    out = Text()
-    out.append(f"[{c.n}] ", style=MARKER_STYLE)
-    out.append(c.title or c.source_file, style="bold")
-    meta = " · ".join(x for x in (c.outlet, c.date, c.source_file) if x)
-    out.append("\n" + meta + "\n", style="dim")
-    passage = c.passage or c.quote
-    span = find_quote(passage, c.quote)
-    if span is None:
-        out.append_text(Text(passage.strip()))
-        if c.quote and c.quote != passage:
-            out.append("\n“")
-            out.append(c.quote, style=QUOTE_STYLE)
-            out.append("”")
-        return out
-    a, b = span
-    before, after = (BEFORE_EXPANDED, len(passage)) if expanded else (BEFORE, AFTER)
-    lo = _start_near(passage, max(0, a - before), a)
-    while lo < a and passage[lo].isspace():
-        lo += 1
-    hi = min(len(passage), b + after)
-    if hi < len(passage):
-        sp = passage.rfind(" ", b, hi)
-        hi = sp if sp > b else hi
-    if lo > 0:
-        out.append("…")
-    out.append_text(highlight(passage[lo:hi], (a - lo, b - lo)))
-    if hi < len(passage):
-        out.append("…")
-    return out
-
-
-def _start_near(text: str, lo: int, a: int) -> int:
-    """A start for an excerpt at or after `lo` and before `a`: a sentence start if there is one
-    in between, else a word start."""
-    if lo <= 0:
-        return 0
-    for mark in (". ", "? ", "! ", "\n"):
-        i = text.find(mark, lo, a)
-        if i >= 0:
-            return i + len(mark)
-    sp = text.find(" ", lo, a)
-    return sp + 1 if sp >= 0 else lo
-
-
-def brief_citations(brief: Brief) -> list[Citation]:
-    return list(brief.citations)
-
-
-def render_brief(brief: Brief) -> Text:
-    """A briefing's checked sentences (or its paragraph), where outlets differ (a difference is
-    {"detail", "versions": [{"outlet", "text", "citation": Citation JSON}]}) and the article count."""
-    out = Text()
-    if brief.sentences:
-        out.append_text(render_sentences(brief.sentences))
-    else:
-        out.append(brief.paragraph or "No briefing could be written from the articles.")
-    if brief.differences:
-        out.append("\n\nWhere outlets differ", style="bold")
-        for d in brief.differences:
-            out.append("\n• ")
-            out.append(str(d.get("detail", "")), style="bold")
-            for v in d.get("versions") or []:
-                out.append("\n   ")
-                out.append(f"{v.get('outlet') or 'unknown outlet'}: ", style="italic")
-                out.append(str(v.get("text", "")))
-                n = v.get("citation")
-                n = n.get("n") if isinstance(n, dict) else n
-                if isinstance(n, int):
-                    out.append(" ")
-                    out.append_text(marker(n))
-    if brief.articles_used:
-        out.append(f"\n\n{len(brief.articles_used)} article(s) used", style="dim")
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# answer view
-# --------------------------------------------------------------------------------------------
 class AnswerView(Static):
-    """The question and its answer: streamed raw text while generating, then the checked
-    sentences with clickable citation markers. Also shows notices and errors."""
+    """The question and its answer: the stage, then streamed raw text while generating, then the
+    checked sentences with clickable citation markers and the checks. Also notices and errors."""
 
     DEFAULT_CSS = """
     AnswerView { padding: 0 1; width: 100%; height: auto; }
@@ -182,6 +40,7 @@ class AnswerView(Static):
         self.raw = ""
         self.state = "empty"  # empty | notice | streaming | answer | brief | error
         self.heading = ""
+        self.stage_text = ""
 
     def _show(self, body: Text, heading: str | None = None) -> None:
         out = Text()
@@ -200,46 +59,57 @@ class AnswerView(Static):
         self.state = "streaming"
         self.heading = heading
         self.raw = ""
-        self._show(Text("Searching the articles; then the model reads the passages (the first time, it loads)…",
-                        style="dim italic"))
+        self.stage("Searching the articles…")
+
+    def stage(self, text: str) -> None:
+        """What is happening now (retrieving, reading N passages, writing, checking)."""
+        if self.state != "streaming":
+            return
+        self.stage_text = text
+        self._streaming()
+
+    def _streaming(self) -> None:
+        body = Text(self.stage_text + "\n\n" if self.stage_text else "", style="dim italic")
+        if self.raw:
+            body.append(self.raw)
+            body.append(CURSOR, style="bold")
+        self._show(body)
 
     def append(self, token: str) -> None:
         if self.state != "streaming":
             return
         self.raw += token
-        body = Text(self.raw)
-        body.append(CURSOR, style="bold")
-        self._show(body)
+        self._streaming()
 
     def show_answer(self, answer: Answer) -> None:
         self.state = "answer"
-        self.heading = "Q: " + answer.question + (f"  (searched for: {answer.standalone})" if answer.standalone else "")
+        self.heading = "Q: " + answer.question + (f"\nSearched for: {answer.standalone}" if answer.standalone else "")
         body = Text()
         if answer.refused and answer.refusal_reason == "cancelled":
             body.append("Cancelled.", style="bold yellow")
             if answer.raw:
                 body.append("\nPartial, unchecked text: ", style="dim")
                 body.append(answer.raw, style="dim italic")
+            body.append("\nPress / to ask again.", style="dim")
         elif answer.refused:
             body.append(answer.answer or "The articles don't say.", style="bold")
-            if answer.refusal_reason:
-                body.append(f"\n({answer.refusal_reason})", style="dim")
             if answer.sentences:
                 body.append("\n\n")
                 body.append_text(render_sentences(answer.sentences))
         elif answer.sentences:
             body.append_text(render_sentences(answer.sentences))
-            for s in answer.sentences:
-                if s.supported and s.checks:
-                    checks = describe_checks(answer.question, s.checks, (answer.stages or {}).get("repair"))
-                    body.append(f"\n✓ {checks}", style="dim green")
         else:
             body.append(answer.answer)
+        checks = render_checks(answer)
+        if checks:
+            body.append("\n\n")
+            body.append("Checks\n", style="bold underline")
+            body.append_text(checks)
         foot = [answer.model] if answer.model else []
         if answer.citations:
-            foot.append(f"{len(answer.citations)} source(s)")
+            foot.append(plural(len(answer.citations), "source"))
         if answer.completion_tokens:
-            foot.append(f"{answer.completion_tokens} tokens")
+            foot.append(plural(answer.completion_tokens, "token") + " written")
         if foot:
             body.append("\n\n" + " · ".join(foot), style="dim")
         self._show(body)
@@ -259,6 +129,42 @@ class AnswerView(Static):
 
     def action_select_marker(self, n: int) -> None:
         self.post_message(self.MarkerClicked(n))
+
+
+class BriefExtras(Vertical):
+    """Under a briefing: where outlets differ (each version an indented block, labelled by its
+    outlet or file and its marker), and how many passages and articles it drew on."""
+
+    DEFAULT_CSS = """
+    BriefExtras { height: auto; padding: 0 1; }
+    BriefExtras > .diff-title { text-style: bold; margin-top: 1; }
+    BriefExtras > .diff-detail { padding-left: 1; }
+    BriefExtras > .diff-version { padding-left: 4; }
+    BriefExtras > .brief-count { color: $text-muted; margin-top: 1; }
+    """
+
+    async def show(self, brief: Brief | None) -> None:
+        await self.remove_children()
+        if brief is None:
+            return
+        widgets: list[Static] = []
+        diffs = differences(brief)
+        if diffs:
+            widgets.append(Static("Where outlets differ", classes="diff-title"))
+        for detail, versions in diffs:
+            widgets.append(Static(Text("• " + detail, style="bold"), classes="diff-detail"))
+            for who, text, n in versions:
+                line = Text.assemble((who + ": ", "italic"), text)
+                if n is not None:
+                    line.append(" ")
+                    line.append_text(marker(n))
+                widgets.append(Static(line, classes="diff-version"))
+        widgets.append(Static(brief_footer(brief), classes="brief-count"))
+        await self.mount_all(widgets)
+
+    @property
+    def plain(self) -> str:
+        return "\n".join(str(s.render().plain) for s in self.query(Static))  # type: ignore[union-attr]
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,14 +232,16 @@ class SourceList(ListView):
 
 
 class SourcesPane(Vertical):
-    """Title line plus the list of cited passages."""
+    """Title line, the list of cited passages, and why it is empty when it is."""
 
     DEFAULT_CSS = """
     SourcesPane { height: 1fr; }
     SourcesPane > SourceList { height: 1fr; }
+    SourcesPane > #sources-empty { padding: 0 1; color: $text-muted; height: auto; }
     """
 
     def compose(self) -> ComposeResult:
+        yield Static("No sources yet: ask a question, and the passages it cites appear here.", id="sources-empty")
         yield SourceList(id="sources")
 
     def on_mount(self) -> None:
@@ -343,10 +251,17 @@ class SourcesPane(Vertical):
     def list(self) -> SourceList:
         return self.query_one(SourceList)
 
-    async def show(self, citations: list[Citation], title: str = "Sources") -> None:
+    @property
+    def empty_reason(self) -> str:
+        return str(self.query_one("#sources-empty", Static).render())
+
+    async def show(self, citations: list[Citation], title: str = "Sources", why_empty: str = "") -> None:
         lst = self.list
         await lst.clear()
         self.border_title = f"{title} ({len(citations)})" if citations else title
+        empty = self.query_one("#sources-empty", Static)
+        empty.display = not citations
+        empty.update(why_empty or "Nothing is cited here.")
         if citations:
             await lst.extend([SourceItem(c) for c in citations])
             lst.index = 0  # the first source starts selected (expanded)
@@ -366,6 +281,15 @@ class SourcesPane(Vertical):
         return None
 
 
+def why_no_sources(answer: Answer) -> str:
+    """What the empty Sources pane says after an answer that cites nothing."""
+    if answer.refused and answer.refusal_reason == "cancelled":
+        return "Cancelled before anything was cited."
+    if answer.refused:
+        return "A refusal cites nothing: the closest passages are listed under the answer (Checks)."
+    return "This answer cites no passage."
+
+
 class StatusLine(Static):
     """One line above the footer: index size, model, what is running."""
 
@@ -374,17 +298,6 @@ class StatusLine(Static):
     """
 
     busy_text = ""
-
-
-def article_paragraphs(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the non-empty lines of an article."""
-    out = []
-    pos = 0
-    for line in text.split("\n"):
-        if line.strip():
-            out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return out
 
 
 class ArticleBody(VerticalScroll):

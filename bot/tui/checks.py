@@ -1,0 +1,84 @@
+"""The checks view: for each sentence of an answer, the evidence sentence it rests on and each
+check it passed or failed; for a refusal, why in plain words and the closest passages. Rendered
+under the answer (`AnswerView.show_answer`).
+
+The words come from `bot.core.explain` (shared with `ask`'s output). It is being written beside
+this module; until it is importable the TUI falls back to the core's `refusal_reason` and
+`checking.describe`, so the view never disappears."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from bot.core.types import Answer, Sentence
+
+try:
+    from bot.core import explain
+except ImportError:  # pragma: no cover - only while bot.core.explain has not landed
+    explain = None
+
+PASS, FAIL = "✓", "✗"
+
+
+def check_lines(question: str, s: Sentence, repair: str | None = None) -> list[tuple[bool, str]]:
+    """(passed, plain words) for each check a sentence went through."""
+    if explain is not None:
+        lines = [(c.passed, c.detail) for c in explain.checks(question, s, repair)]
+    else:
+        from bot.core.checking import describe
+
+        lines = [(True, w) for w in describe(question, s.checks or {}, repair).split("; ") if w] if s.supported else []
+    if not s.supported and all(passed for passed, _w in lines):
+        lines.append((False, s.reason or "not supported by the evidence"))
+    return lines
+
+
+def refusal_lines(answer: Answer) -> tuple[str, list[tuple[str, str, str]]]:
+    """(why, [(title, file, snippet)]) of a refusal: the reason in plain words, the closest passages."""
+    if explain is not None:
+        r = explain.refusal(answer)
+        return r.why, [(c.title, c.source_file, c.snippet) for c in r.closest]
+    near = [(p.title or "", p.source_file, " ".join((p.text or "").split())[:160]) for p in answer.retrieved[:3]]
+    return answer.refusal_reason or "no passage states the answer", near
+
+
+def sentence_case(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else ""
+
+
+def render_checks(answer: Answer) -> Text:
+    """The checks section of an answer (empty Text when there is nothing to show)."""
+    out = Text()
+    if answer.refused and answer.refusal_reason == "cancelled":
+        return out
+    question = answer.standalone or answer.question
+    repair = (answer.stages or {}).get("repair")
+    if answer.refused:
+        why, near = refusal_lines(answer)
+        out.append("Why no answer: ", style="bold")
+        out.append(sentence_case(why))
+        if near:
+            out.append("\nClosest passages:", style="bold")
+            for title, file, snippet in near:
+                out.append("\n • ")
+                out.append(title or file, style="italic")
+                if title:
+                    out.append(f" ({file})", style="dim")
+                if snippet:
+                    out.append(f"\n   {snippet}", style="dim")
+    for i, s in enumerate(answer.sentences, 1):
+        if out:
+            out.append("\n")
+        out.append(f"{PASS if s.supported else FAIL} Sentence {i}", style="bold green" if s.supported else "bold red")
+        if s.citations:
+            out.append(" cites " + ", ".join(f"[{n}]" for n in s.citations), style="dim")
+        if not s.supported:
+            out.append(" ⚠ unchecked", style="bold red")
+        for ev in s.evidence:
+            out.append("\n   evidence: ", style="dim")
+            out.append(f"“{ev}”", style="italic")
+        for passed, words in check_lines(question, s, repair):
+            out.append(f"\n   {PASS if passed else FAIL} ", style="green" if passed else "bold red")
+            out.append(words, style="" if passed else "red")
+    return out
