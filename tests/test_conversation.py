@@ -90,3 +90,47 @@ def test_a_chain_of_leaning_questions_keeps_the_question_it_leaned_on_without_ne
     turns = [Turn("Who skippered it? (after: Which yacht won the Dunmore race?)", "The articles don't say.", True)]
     assert standalone("And which yacht came second?", turns) == \
         "And which yacht came second? (after: Which yacht won the Dunmore race?)"
+
+
+# -- "he" / "she" point at people only (invented conversations) ------------------------------------
+def test_he_is_never_an_organisation_an_event_or_a_country():
+    turns = [Turn("Who accepted the Dunmore Peace Prize?", "United Nations envoy Ruth Okafor accepted it [1].")]
+    assert standalone("Which country is she a native of?", turns) == "Which country is Ruth Okafor a native of?"
+    turns = [Turn("Who coached the Hobart Cup team?", "Australia [1].")]  # a wrong answer that is no person
+    assert "Australia" not in standalone("How old is he?", turns)
+
+
+def test_no_person_known_leaves_he_alone_and_carries_the_question():
+    turns = [Turn("Who is the British man accused of the Paris to Miami shoe bomb?", "The articles don't say.", True)]
+    assert standalone("At which mosque had he worshipped?", turns) == \
+        "At which mosque had he worshipped? (after: Who is the British man accused of the Paris to Miami shoe bomb?)"
+    # the next "he" is the same unknown man, not the (wrong) answer to "whom did he beat"
+    turns = [Turn("Who won the Dunmore Cup final for France?", "The articles don't say.", True)]
+    second = standalone("Whom did he beat?", turns)
+    assert second == "Whom did he beat? (after: Who won the Dunmore Cup final for France?)"
+    third = standalone("And whom had he beaten before?", turns + [Turn(second, "Australia [1].")])
+    assert third == "And whom had he beaten before? (after: Who won the Dunmore Cup final for France?)"
+
+
+def test_after_whom_did_x_the_talk_is_still_about_x():
+    turns = [Turn("Whom did Ruth Okafor beat in the final?", "Ann Vole [1].")]
+    assert standalone("How old is she?", turns) == "How old is Ruth Okafor?"
+    turns = [Turn("Who will become Ann Vole's new coach?", "Tom Reyes [1].")]
+    assert standalone("Whom does he replace?", turns) == "Whom does Tom Reyes replace?"
+    turns = [Turn("Who beat Ann Vole in the final?", "Okafor [1].")]  # one word answering "who": a person
+    assert standalone("How old is she?", turns) == "How old is Okafor?"
+
+
+def test_a_possessive_of_the_questions_own_subject_is_left_alone():
+    turns = [Turn("How many people died in the Lima fire?", "220 [1].")]
+    got = standalone("Which president cut short his holiday because of it?", turns)
+    assert got.startswith("Which president cut short his holiday because of it? (after: How many people died")
+    turns = [Turn("Which mayor called for a memorial in his farewell speech?", "Rudolph Giuliani [1].")]
+    assert standalone("Who will succeed him?", turns) == "Who will succeed Rudolph Giuliani?"
+
+
+def test_they_is_a_team_or_country_not_a_venue_and_a_fragment_carries_the_question():
+    turns = [Turn("For what total were South Africa bowled out at the Adelaide Oval?", "128 [1].")]
+    assert standalone("And in their first innings of the second Test?", turns) == (
+        "And in South Africa's first innings of the second Test? "
+        "(after: For what total were South Africa bowled out at the Adelaide Oval?)")

@@ -3,9 +3,17 @@ anything is retrieved, deterministically (no model call, no prompt tokens):
 
 - "they / them / their" -> the names the previous answer gave ("Which officials were sanctioned?"
   -> "Wang Junzheng and Chen Mingguo"; "What positions do they hold?" -> "What positions do Wang
-  Junzheng and Chen Mingguo hold?"); "he / she / his / her / him" -> its first name;
-- a question that still leans on the conversation ("What about Canada?", "And it?") keeps its
-  words and carries the previous question along: "What about Canada? (after: Which allies…?)".
+  Junzheng and Chen Mingguo hold?"): its people, else the countries, teams or bodies it names;
+- "he / she / his / her / him" -> a person only: a name of two or more words that is no
+  organisation, event, venue or country ("Kofi Annan", not "United Nations" or "Davis Cup"), or the
+  one-word answer to a "who" question. After "Who…?" the answer is the person talked about, after
+  "Whom did X…?" it is X. When no person is known (the "who" was refused), "he" is left as it is
+  and the question carries the one it leans on, rather than pointing at a wrong name;
+- a possessive that belongs to the question's own subject ("Which president cut short his
+  holiday?") is left alone;
+- a question that still leans on the conversation ("What about Canada?", "And in the second
+  Test?", "And it?") keeps its words and carries the previous question along:
+  "What about Canada? (after: Which allies…?)".
 Earlier answers are context for understanding the question, never evidence: the standalone
 question is retrieved and checked like any first question.
 """
@@ -14,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.core import checking
 
@@ -30,6 +39,51 @@ _PLURAL = re.compile(r"\b(they|them|their|theirs)\b", re.I)
 _SINGULAR = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 _LEANS = re.compile(r"^\s*(?:and|but|so|also|what about|how about|and what about|what of)\b|\b(?:it|its|this|that|these|"
                     r"those|there|the other|the same|the first|the second|the former|the latter)\b", re.I)
+# a fragment with no subject of its own ("And in the second Test?"): it needs the question before
+# even when a pronoun in it was resolved
+_FRAGMENT = re.compile(r"^\s*(?:(?:and|but|or|so)\s+(?:in|at|on|for|of|from|with|by|during|after|before|what about|"
+                       r"how about)\b|(?:what|how) about\b|what of\b)", re.I)
+# "Whom did X beat?", "Who did X replace?": the answer is not the person the question is about
+_OBJECT_WHO = re.compile(r"^\s*(?:and\s+)?(?:whom\b|who\s+(?:did|does|do)\b|who\s+(?:had|has|have|will|would|is|was)\s+"
+                         r"(?-i:[A-Z]))", re.I)
+# "Who won his…", "Which president cut short his…": the wh-word is the subject and owns the possessive
+_SUBJECT_WH = re.compile(r"^\s*(?:and\s+)?(?:who|which(?:\s+[a-z][\w-]*){1,3}?)\s+(?!(?:did|does|do|had|has|have|was|"
+                         r"were|is|are|will|would|could|should|can)\b)[a-z]\w*\b", re.I)
+
+# last (or any) words that make a name an organisation, an event or a place rather than a person
+_NOT_PERSON = frozenset("""department ministry bureau office council committee government party union commission bank
+corporation company group association university court service agency authority police army league club nations
+navy force forces airlines airways railways church mosque hospital school college institute foundation fund reserve
+federation senate parliament assembly house times post news herald network corps
+cup open games olympics championship championships final prize award awards race series trophy war summit
+conference festival test tour
+oval stadium ground park street road river island bay airport harbour station city state county province
+valley mountain mountains coast sea ocean lake region territory""".split())
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    """Country and region names in English (babel's CLDR data, a dependency of trafilatura's)."""
+    try:
+        from babel import Locale
+
+        return frozenset(n.lower() for n in Locale("en").territories.values())
+    except Exception:  # pragma: no cover - babel missing: fall back on the word lists alone
+        return frozenset()
+
+
+def _is_group(name: str) -> bool:
+    """An organisation, event, venue or country: not something "he" or "she" points at."""
+    words = name.lower().split()
+    return (any(w in _NOT_PERSON for w in words) or name.lower() in _countries()
+            or name.isupper() or words[0] == "the")
+
+
+def _is_place(name: str) -> bool:
+    """A venue or geographic feature ("Adelaide Oval", "Bass Strait"): what "they" never points at."""
+    last = name.lower().split()[-1]
+    return last in {"oval", "stadium", "ground", "park", "street", "road", "river", "island", "bay", "airport",
+                    "harbour", "station", "valley", "mountain", "mountains", "coast", "sea", "ocean", "lake"}
 
 
 def _names(text: str, question: str) -> list[str]:
@@ -45,15 +99,46 @@ def _names(text: str, question: str) -> list[str]:
     return out
 
 
-_ORG_WORDS = frozenset("""department ministry bureau office council committee government party union commission bank
-corporation company group association university court service agency authority police army league club""".split())
+def _people(names: list[str], single: bool = False) -> list[str]:
+    """The names that are people: two or more words, not a group ("Kofi Annan"); with `single`, a
+    one-word name too ("Szondy", the answer to a "who" question)."""
+    return [n for n in names if (len(n.split()) >= 2 or single) and not _is_group(n)]
 
 
-def _referents(names: list[str]) -> list[str]:
-    """What a pronoun most likely points at: the people named (two or more words, not an
-    organisation's name), else every name."""
-    people = [n for n in names if len(n.split()) >= 2 and n.split()[-1].lower() not in _ORG_WORDS]
-    return people or names
+def _plural_referents(last: Turn) -> list[str]:
+    """What "they" most likely points at: the people the last answer named, else the countries,
+    teams or bodies it named (not venues), else those of the last question."""
+    question = _AFTER.sub("", last.question)
+    for names in ([] if last.refused else _names(last.answer, question), _names(question, "")):
+        found = _people(names) or [n for n in names if not _is_place(n) and len(n.split()) >= 2] or \
+            [n for n in names if not _is_place(n)]
+        if found:
+            return found
+    return []
+
+
+def _person(last: Turn) -> str | None:
+    """Who "he" or "she" most likely is after the last turn; None when no person is known."""
+    question = _AFTER.sub("", last.question)
+    if _AFTER.search(last.question) and _SINGULAR.search(question):
+        return None  # the last question's own "he" was not resolved (it was carried): neither is this one
+    answer = [] if last.refused else _names(last.answer, question)
+    asked = _names(question, "")
+    if _OBJECT_WHO.search(question):  # "Whom did Ann Vole beat?": the talk is still about Ann Vole
+        found = _people(asked)
+    elif checking.expected_type(question) == "person":  # "Who won…?": the answer is the person
+        found = _people(answer, single=True)
+    elif checking.expected_type(question) in (None, "name"):  # "Which batsman…?" -> a name
+        found = _people(answer, single=len(answer) == 1) or _people(asked)
+    else:  # where / when / how many: the person, if any, is in the words of the question
+        found = _people(answer) or _people(asked)
+    return found[0] if found else None
+
+
+def _bound(question: str, pronoun: re.Pattern) -> bool:
+    """A possessive owned by the question's own subject: "Which president cut short his holiday?"."""
+    m = pronoun.search(question)
+    return bool(m and m.group(1).lower() in ("his", "her", "hers", "their", "theirs") and _SUBJECT_WH.search(question))
 
 
 def _join(names: list[str]) -> str:
@@ -66,20 +151,24 @@ def standalone(question: str, turns: list[Turn]) -> str:
     if not turns:
         return question
     last = turns[-1]
-    names = [] if last.refused else _names(last.answer, last.question)
-    if not names:
-        names = _names(last.question, "")
-    names = _referents(names)
     out = question
-    if names and _PLURAL.search(out):
-        who = _join(names[:4])
-        out = _PLURAL.sub(lambda m: who + "'s" if m.group(1).lower().startswith("their") else who, out)
-    elif names and _SINGULAR.search(out):
-        one = names[0]
-        out = _SINGULAR.sub(lambda m: one + "'s" if m.group(1).lower() in ("his", "hers") else one, out, count=1)
-    if out == question and _LEANS.search(question):
+    unresolved = False
+    if _PLURAL.search(out) and not _bound(out, _PLURAL):
+        names = _plural_referents(last)
+        if names:
+            who = _join(names[:4])
+            out = _PLURAL.sub(lambda m: who + "'s" if m.group(1).lower().startswith("their") else who, out)
+        else:
+            unresolved = True
+    elif _SINGULAR.search(out) and not _bound(out, _SINGULAR):
+        one = _person(last)
+        if one:
+            out = _SINGULAR.sub(lambda m: one + "'s" if m.group(1).lower() in ("his", "hers") else one, out, count=1)
+        else:
+            unresolved = True
+    if unresolved or _FRAGMENT.search(question) or (out == question and _LEANS.search(question)):
         # the question the chain leaned on, not the whole chain nested: it names the topic
         anchor = _AFTER.search(last.question)
         before = (anchor.group(1) if anchor else last.question).rstrip("?")
-        out = f"{question.rstrip('?')}? (after: {before}?)"
+        out = f"{out.rstrip('?')}? (after: {before}?)"
     return out
