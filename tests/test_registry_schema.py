@@ -80,7 +80,7 @@ def test_index_of_the_previous_code_opens_after_a_migration(tmp_path):
     path = write_old(root, {"generation": "7", "schema": "1", "embed_model": "all-minilm-l6-v2"})
     idx = Index(Settings(index_dir=root))
     assert idx.counts() == (1, 1)
-    assert idx.registry.upgraded == [2]
+    assert idx.registry.upgraded == [2, 3]
     assert idx.generation() == 7  # a migration changes no content: the keyword index stays valid
     assert idx.registry.article_row("a1")["text"] == TEXT
     assert idx.registry.file_names() == {"a1": ["b.txt"]}
@@ -98,7 +98,7 @@ def test_index_with_no_version_recorded_is_migrated(tmp_path, with_meta_table):
     path = write_old(root, {}, with_meta_table=with_meta_table)
     idx = Index(Settings(index_dir=root))
     assert idx.counts() == (1, 1)
-    assert idx.registry.upgraded == [1, 2]
+    assert idx.registry.upgraded == [1, 2, 3]
     assert idx.generation() == 0
     idx.close()
     meta = meta_of(path)
@@ -122,7 +122,7 @@ def test_two_opens_of_an_old_index_migrate_it_once(tmp_path):
     path = write_old(root, {"generation": "3", "schema": "1", "embed_model": "all-minilm-l6-v2"})
     a, b = Index(Settings(index_dir=root)), Index(Settings(index_dir=root))
     assert a.counts() == (1, 1) and b.counts() == (1, 1)
-    assert a.registry.upgraded == [2] and b.registry.upgraded == []
+    assert a.registry.upgraded == [2, 3] and b.registry.upgraded == []
     a.close(), b.close()
     conn = sqlite3.connect(path)
     assert schema_version(conn) == SCHEMA_VERSION
@@ -195,3 +195,35 @@ def test_read_only_index_with_no_version_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr("bot.store.registry.not_writable", lambda _root: True)
     err = _refused(root)
     assert err.title == "Index needs an upgrade" and "writable" in err.message
+
+
+def test_stories_of_an_old_index_are_added_by_the_upgrade_and_filled_on_first_read(tmp_path):
+    """Schema 3 adds the story columns; the first read that needs stories fills them (no vector
+    store here: the article's opening is embedded)."""
+    from fakes import HashEmbedder
+    from bot.store.stories import assign_stories
+
+    root = tmp_path / "index"
+    path = write_old(root, {"generation": "4", "schema": "2", "embed_model": "all-minilm-l6-v2"})
+    idx = Index(Settings(index_dir=root), embedder=HashEmbedder())
+    assert idx.registry.unassigned_stories() == 1 and idx.registry.upgraded == [3]
+    assert assign_stories(idx) == {"a1": "sa1"}  # (no vector store here: idx.stories() would say so)
+    assert idx.generation() == 4  # the keyword index stays valid
+    idx.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT story, names FROM articles").fetchone() == ("sa1", "")  # no names in "The council approved..."
+    conn.close()
+
+
+def test_read_only_old_index_gets_its_stories_in_memory(tmp_path, monkeypatch):
+    from fakes import HashEmbedder
+    from bot.store.stories import assign_stories
+
+    root = tmp_path / "index"
+    path = write_old(root, {"generation": "2", "schema": "2", "embed_model": "all-minilm-l6-v2"})
+    monkeypatch.setattr("bot.store.registry.not_writable", lambda _root: True)
+    idx = Index(Settings(index_dir=root), embedder=HashEmbedder())
+    assert not idx.registry.has_story_columns()
+    assert assign_stories(idx) == {"a1": "sa1"}
+    idx.close()
+    assert meta_of(path)["schema"] == "2"

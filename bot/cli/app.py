@@ -68,9 +68,9 @@ def _root(
 
 
 def _register() -> None:
-    from bot.cli import ask, brief, doctor, evaluate, ingest, models, tui
+    from bot.cli import ask, brief, doctor, evaluate, ingest, models, stories, tui
 
-    for mod in (models, doctor, ingest, ask, evaluate, brief, tui):
+    for mod in (models, doctor, ingest, stories, ask, evaluate, brief, tui):
         mod.register(app)
 
 

@@ -39,6 +39,10 @@ class BaseIndex(ABC):
         """The articles (without their text)."""
         return []
 
+    def stories(self) -> dict[str, str]:
+        """article id -> story id (bot.store.stories); default: no stories known."""
+        return {}
+
     def article(self, article_id: str) -> ArticleRecord:
         """One article with its `text`; default: nothing is known of it (text None)."""
         return ArticleRecord(id=article_id, title="")

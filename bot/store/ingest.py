@@ -22,6 +22,7 @@ from bot.store.parsing import SUPPORTED_EXTS, date_int, normalize_text, parse_fi
 from bot.store.records import Article
 from bot.errors import DiskFull, UsageError
 from bot.store.dedup import NearDuplicates, minhash_of
+from bot.store.stories import assign_stories
 
 Progress = Callable[[int, int, str], None]
 
@@ -371,6 +372,7 @@ def _ingest(lib, files: list[Path], paths: list[Path], outlet: str | None, progr
                 from bot.store.remote import sync_from_store
 
                 sync_from_store(lib)
+            assign_stories(lib)  # the new articles join or start stories
             done = True
         finally:
             try:

@@ -281,6 +281,7 @@ class Index(BaseIndex):
         lo, hi = _search.date_filters(since, until)
         self.check()
         files = self.registry.file_names()
+        story = self.stories()
         out = []
         for r in self.registry.article_list():
             d = dict(r)
@@ -289,7 +290,7 @@ class Index(BaseIndex):
             out.append(ArticleRecord(id=d["id"], title=d["title"], outlet=d["outlet"], date=d["date"], url=d["url"],
                                      author=d["author"], file=d["source_file"],
                                      files=files.get(d["id"], [d["source_file"]]), path=d["path"], chunks=d["n_chunks"],
-                                     hash=d["hash"], dup_of=d["dup_of"]))
+                                     hash=d["hash"], dup_of=d["dup_of"], story=story.get(d["id"])))
         return out
 
     def article(self, article_id: str) -> ArticleRecord:
@@ -300,7 +301,15 @@ class Index(BaseIndex):
         names = self.registry.names_of(article_id)
         return ArticleRecord(id=r["id"], title=r["title"], outlet=r["outlet"], date=r["date"], url=r["url"],
                              author=r["author"], file=r["source_file"], files=names or [r["source_file"]], path=r["path"],
-                             chunks=r["n_chunks"], hash=r["hash"], dup_of=r["dup_of"], text=r["text"])
+                             chunks=r["n_chunks"], hash=r["hash"], dup_of=r["dup_of"], text=r["text"],
+                             story=r["story"] if "story" in r.keys() and r["story"] else self.stories().get(article_id))
+
+    def stories(self) -> dict[str, str]:
+        """article id -> story id (bot.store.stories); assigned now for articles that lack one."""
+        from bot.store.stories import assign_stories
+
+        self.check()
+        return assign_stories(self)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]

@@ -41,6 +41,7 @@ class ArticleRecord:
     chunks: int = 0
     hash: str = ""
     dup_of: str | None = None  # the article it is a near-duplicate of
+    story: str | None = None  # the story it belongs to (bot.store.stories)
     text: str | None = None  # None when listed (`articles()`), the text when read (`article()`)
 
     def to_json(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from typing import Callable, Iterable, Iterator
 from bot.config import check_index_dir
 from bot.errors import IndexError_, NewsbotError, read_only_fs
 from bot.store.errors import RegistryConnection, make_dir, no_index, not_writable, registry_error
+from bot.store.registry.stories import StoryRows
 from bot.store.registry.schema import (REBUILD, rollback_quietly, SCHEMA_V1, SCHEMA_VERSION, UPGRADES, Upgrade,  # noqa: F401 (re-exported)
                                        check_embedder, check_read_only, check_version, migrate, schema_version)
 
@@ -327,7 +328,7 @@ class _Reads(_Connection):
         return [r[0] for r in self.q("SELECT article_id FROM files WHERE path=?", (path,))]
 
 
-class Registry(_Reads):
+class Registry(_Reads, StoryRows):
     """Writes (call them inside `transaction()`) and the consistency checks of `doctor`."""
 
     def put_article(self, row: dict, spans: list[tuple[int, int]], file_key: str) -> None:

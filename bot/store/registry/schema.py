@@ -63,6 +63,16 @@ def _v2_dup_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS articles_dup ON articles(dup_of)")
 
 
+def _v3_stories(conn: sqlite3.Connection) -> None:
+    """Stories (bot.store.stories): each article's story id, and what the grouping compares (the
+    article's vector, the names it mentions), so a later ingest need not read the vector store.
+    Filled by the next ingest or the first read that needs stories."""
+    for column in ("story TEXT", "story_vec BLOB", "names TEXT"):
+        if column.split()[0] not in {r[1] for r in conn.execute("PRAGMA table_info(articles)")}:
+            conn.execute(f"ALTER TABLE articles ADD COLUMN {column}")
+    conn.execute("CREATE INDEX IF NOT EXISTS articles_story ON articles(story)")
+
+
 @dataclass(frozen=True)
 class Upgrade:
     """One numbered schema step. `readable_before`: code of this version still reads a registry
@@ -77,6 +87,8 @@ class Upgrade:
 UPGRADES: list[Upgrade] = [
     Upgrade(1, "tables meta, articles, files, chunks", _v1_tables),
     Upgrade(2, "index articles_dup on articles(dup_of)", _v2_dup_index, readable_before=True),
+    # readable before: without the columns, stories are computed in memory (bot.store.stories)
+    Upgrade(3, "columns articles.story, story_vec, names; index articles_story", _v3_stories, readable_before=True),
 ]
 SCHEMA_VERSION = UPGRADES[-1].version
 

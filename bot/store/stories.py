@@ -1,0 +1,243 @@
+"""Stories: articles grouped by the event they report, kept in the registry (`articles.story`).
+
+An article joins the story whose articles it is most like on average (average link), when that
+reaches STORY_THRESHOLD; otherwise it starts a story of its own, named after it ("s" + the first
+11 hex digits of its id). "Like" is the cosine of the two articles' vectors (the mean of their
+chunk embeddings, as stored in the vector store) plus NAMES_WEIGHT times the overlap of the names
+they mention (capitalised words, weighted by rarity: two bushfire reports share "Blue Mountains",
+not just "Australia"). Two dated articles more than MAX_DAYS apart are not the same story.
+A near-duplicate (`dup_of`) always joins the story of the article it copies; a byte-identical copy
+is the same article row already. When a new article makes two stories alike enough, the younger
+merges into the older (so the order articles arrive in matters less).
+
+Stories are assigned at the end of every ingest (`assign_stories`), and for an index written
+before stories existed on the first read that needs them; the article vectors and names are kept
+(`articles.story_vec`, `articles.names`) so a later ingest compares new articles without reading
+the vector store again.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from bot.text import STOPWORDS, stem
+
+STORY_THRESHOLD = 0.8  # average link (cosine + NAMES_WEIGHT x names overlap); tuned on lee_background
+NAMES_WEIGHT = 0.5
+MAX_DAYS = 7  # dated articles further apart than this are different stories
+
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_SENT = re.compile(r"(?<=[.!?\"”])\s+")
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_NOT_NAMES = frozenset("""the a an in on at he she it they we this that these those there after before while when
+during however but and so its his her their as by for from with about mr mrs ms dr our if meanwhile""".split())
+
+
+def names_of(text: str) -> frozenset[str]:
+    """Stems of the capitalised words of `text` (a sentence's first word only when it is not a
+    common word): the people, places and organisations it mentions."""
+    out: set[str] = set()
+    for sent in _SENT.split(text):
+        for i, w in enumerate(_WORD.findall(sent)):
+            lw = w.lower()
+            if not w[0].isupper() or len(w) < 3 or lw in STOPWORDS or lw in _MONTHS or (i == 0 and lw in _NOT_NAMES):
+                continue
+            out.add(stem(w))
+    return frozenset(out)
+
+
+def story_id(article_id: str) -> str:
+    return "s" + article_id[:11]
+
+
+@dataclass
+class Item:
+    """One article as the grouping sees it (in ingest order)."""
+
+    id: str
+    vec: np.ndarray  # L2-normalised article vector
+    names: frozenset[str]
+    day: int = 0  # date as YYYYMMDD, 0 when undated
+    dup_of: str | None = None
+    story: str | None = None  # already assigned (kept unless a merge moves it)
+
+
+def _ordinal(day: int) -> int | None:
+    try:
+        return date(day // 10000, day // 100 % 100, day % 100).toordinal() if day else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Groups:
+    items: list[Item]
+    threshold: float
+    weight: float
+    max_days: int
+    idf: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self):
+        n = max(len(self.items), 1)
+        df: dict[str, int] = {}
+        for it in self.items:
+            for x in it.names:
+                df[x] = df.get(x, 0) + 1
+        self.idf = {x: math.log((n + 1) / c) for x, c in df.items()}
+        self.vecs = np.stack([it.vec for it in self.items]).astype(np.float32) if self.items else np.zeros((0, 1))
+        self.days = [_ordinal(it.day) for it in self.items]
+        self.mass = [sum(self.idf[x] for x in it.names) for it in self.items]
+
+    def sims(self, i: int, members: list[int]) -> np.ndarray:
+        """Likeness of item i to each of `members`: cosine + weight x names overlap (idf-weighted,
+        over the geometric mean of the two sets' weights); 0 for dated pairs too far apart."""
+        cos = self.vecs[members] @ self.vecs[i]
+        out = cos.astype(np.float64)
+        a = self.items[i]
+        for k, j in enumerate(members):
+            if cos[k] + self.weight < self.threshold:
+                continue  # names cannot lift it over the threshold
+            b = self.items[j]
+            shared = sum(self.idf[x] for x in a.names & b.names)
+            if shared:
+                out[k] += self.weight * shared / math.sqrt(max(self.mass[i] * self.mass[j], 1e-9))
+            if self.days[i] is not None and self.days[j] is not None and abs(self.days[i] - self.days[j]) > self.max_days:
+                out[k] = 0.0
+        return out
+
+    def link(self, a: list[int], b: list[int]) -> float:
+        """Average link between two groups of items."""
+        return float(np.mean(np.concatenate([self.sims(i, b) for i in a])))
+
+
+def group(items: list[Item], threshold: float = STORY_THRESHOLD, weight: float = NAMES_WEIGHT,
+          max_days: int = MAX_DAYS) -> dict[str, str]:
+    """The story id of every item. Items that have a story keep it (unless a merge moves their
+    story into an older one); the others join or start stories one at a time, in order."""
+    g = _Groups(items, threshold, weight, max_days)
+    pos = {it.id: i for i, it in enumerate(items)}
+    stories: dict[str, list[int]] = {}  # story id -> item indexes; dict order = age of the story
+    for i, it in enumerate(items):
+        if it.story:
+            stories.setdefault(it.story, []).append(i)
+    of: dict[str, str] = {it.id: it.story for it in items if it.story}
+    for i, it in enumerate(items):
+        if it.id in of:
+            continue
+        sid = of.get(it.dup_of) if it.dup_of in pos else None
+        if sid is None:
+            best, best_score = None, threshold
+            for s, members in stories.items():
+                roots = [j for j in members if items[j].dup_of is None] or members  # copies count once
+                score = float(np.mean(g.sims(i, roots)))
+                if score >= best_score:
+                    best, best_score = s, score
+            sid = best
+        if sid is None:
+            sid = story_id(it.id)
+            stories[sid] = []
+        stories[sid].append(i)
+        of[it.id] = sid
+        sid = _merge(g, stories, sid, of)
+    return of
+
+
+def _merge(g: _Groups, stories: dict[str, list[int]], sid: str, of: dict[str, str]) -> str:
+    """Merge the grown story with the others it is now alike enough to (the younger into the older)."""
+    while True:
+        mine = [j for j in stories[sid] if g.items[j].dup_of is None] or stories[sid]
+        best, best_score = None, g.threshold
+        for s, members in stories.items():
+            if s == sid:
+                continue
+            roots = [j for j in members if g.items[j].dup_of is None] or members
+            if float(np.max(g.vecs[roots] @ g.vecs[mine].T)) + g.weight < g.threshold:
+                continue
+            score = g.link(mine, roots)
+            if score >= best_score:
+                best, best_score = s, score
+        if best is None:
+            return sid
+        order = list(stories)
+        old, young = (best, sid) if order.index(best) < order.index(sid) else (sid, best)
+        stories[old] = sorted(stories[old] + stories.pop(young))
+        for j in stories[old]:
+            of[g.items[j].id] = old
+        sid = old
+
+
+def article_vector(chunk_vectors: list[np.ndarray]) -> np.ndarray | None:
+    """The mean of an article's chunk embeddings, L2-normalised (None without any)."""
+    if not chunk_vectors:
+        return None
+    v = np.mean(np.stack(chunk_vectors), axis=0).astype(np.float32)
+    return v / max(float(np.linalg.norm(v)), 1e-9)
+
+
+def assign_stories(lib, save: bool = True) -> dict[str, str]:
+    """Give every article of `lib` (an Index) a story; returns article id -> story id. New
+    articles are compared by their stored vectors (read from the vector store once, then kept in
+    the registry). Saved when `save` and the registry can hold stories (schema 3, writable) and no
+    writer holds the index (a reader does not wait for an ingest: it groups in memory)."""
+    reg = lib.registry
+    if not reg.unassigned_stories():
+        return reg.story_of()
+    rows = reg.story_rows()
+    vecs = _article_vectors(lib, [r for r in rows if r["story_vec"] is None])
+    items: list[Item] = []
+    fresh: dict[str, tuple[bytes | None, str | None]] = {}
+    for r in rows:
+        if r["story_vec"] is not None:
+            vec = np.frombuffer(r["story_vec"], dtype=np.float32)
+        else:
+            vec = vecs[r["id"]]
+        names = frozenset(r["names"].split()) if r["names"] is not None else names_of(r["text"])
+        if r["story_vec"] is None or r["names"] is None:
+            fresh[r["id"]] = (vec.astype(np.float32).tobytes() if r["story_vec"] is None else None,
+                              " ".join(sorted(names)) if r["names"] is None else None)
+        items.append(Item(r["id"], vec, names, int(r["date_int"] or 0), r["dup_of"], r["story"]))
+    of = group(items)
+    if save and not reg.read_only and reg.has_story_columns():
+        changed = [(r["id"], of[r["id"]], *fresh.get(r["id"], (None, None))) for r in rows
+                   if of[r["id"]] != r["story"] or r["id"] in fresh]
+        _save(lib, changed)
+    return of
+
+
+def _save(lib, changed: list[tuple]) -> None:
+    """Write the story columns; skipped when another process holds the index (it will assign
+    them itself, or the next reader will)."""
+    from bot.errors import IndexError_
+
+    if lib._run is not None:  # inside an ingest: the write lock is ours already
+        lib.registry.set_stories(changed)
+        return
+    try:
+        with lib.write_lock(timeout=0):
+            lib.registry.set_stories(changed)
+    except IndexError_:
+        pass
+
+
+def _article_vectors(lib, rows: list) -> dict[str, np.ndarray]:
+    """The vector of each article of `rows`: the mean of its chunks' stored embeddings, else (the
+    store lacks them) an embedding of its opening."""
+    ids = [f"{r['id']}:{i}" for r in rows for i in range(int(r["n_chunks"] or 0))]
+    got: dict[str, np.ndarray] = {}
+    for s in range(0, len(ids), 1000):
+        got.update(lib.embeddings(ids[s:s + 1000]))
+    out: dict[str, np.ndarray] = {}
+    for r in rows:
+        v = article_vector([got[c] for c in (f"{r['id']}:{i}" for i in range(int(r["n_chunks"] or 0))) if c in got])
+        if v is not None:
+            out[r["id"]] = v
+    todo = [r for r in rows if r["id"] not in out]
+    if todo:
+        for r, v in zip(todo, lib.embedder.embed([r["text"][:2000] for r in todo])):
+            out[r["id"]] = article_vector([np.asarray(v, dtype=np.float32)])
+    return out
