@@ -214,3 +214,18 @@ def test_seeds_copied_twice_count_once(tmp_path, real_settings, real_embedder):
         idx.ingest([d])
         (s,) = list_stories(idx)
         assert (len(s.articles), s.reports, s.files) == (2, 2, 4)
+
+
+def test_a_wire_story_run_in_full_and_extended_is_a_copy_not_a_report():
+    """Jaccard (ingest's near-duplicate test) misses a copy diluted by added paragraphs; within a
+    story, the shorter text found whole in the longer is a copy."""
+    from bot.core.stories import copies_of
+    from bot.store.records import ArticleRecord
+
+    extended = WIRE + " " + FOOTBALL + " " + VOLCANO  # the wire story, then two unrelated items
+    rows = [ArticleRecord(id="w", title="", file="w.txt"), ArticleRecord(id="x", title="", file="x.txt"),
+            ArticleRecord(id="f", title="", file="f.txt")]
+    texts = {"w": WIRE, "x": extended, "f": FERRY_A}
+    assert copies_of(rows, texts) == {"x": ("w", "one contains the other")}
+    rows[1].dup_of = "w"
+    assert copies_of(rows, texts)["x"] == ("w", "near-identical (found at ingest)")

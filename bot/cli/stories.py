@@ -41,14 +41,15 @@ def register(app: typer.Typer) -> None:
         for r in rows:
             span = _span(r.first_date, r.last_date)
             outlets = ", ".join(r.outlets) or "outlet unknown"
-            copies = len(r.articles) - r.reports
+            copies = len(r.copies)
             out.print(f"[cyan]{r.id}[/]  {escape(r.headline)}\n    {span} · {len(r.articles)} article"
                       f"{'s' if len(r.articles) != 1 else ''} · {r.reports} independent report{'s' if r.reports != 1 else ''}"
-                      f"{f' ({copies} near-identical cop' + ('ies' if copies > 1 else 'y') + ')' if copies else ''}"
+                      f"{f' (+{copies} cop' + ('ies' if copies > 1 else 'y') + ')' if copies else ''}"
                       f" · {escape(outlets)}")
             if articles:
+                copy_of = {c["article"]: c["of"] for c in r.copies}
                 for a in r.articles:
-                    extra = f" [dim](copy of {a['dup_of']})[/]" if a["dup_of"] else ""
+                    extra = f" [dim](copy of {copy_of[a['id']]})[/]" if a["id"] in copy_of else ""
                     out.print(f"      {a['id']}  {escape(a['file'])}  {a['date'] or 'undated'}{extra}")
 
     @app.command()

@@ -3,8 +3,10 @@ independent reports, and finding the story a command names (a story id, an artic
 resolved by retrieval). The grouping itself is bot.store.stories (made at ingest, kept in the
 registry); nothing here needs a model.
 
-Independent reports: the story's articles with near-identical copies (`dup_of`) counted once; a
-byte-identical copy is one article already (its files are listed in `files`).
+Independent reports: the story's articles with copies counted once: near-identical copies found at
+ingest (`dup_of`), and within a story an article whose word 3-shingles are mostly (COPY_CONTAINMENT)
+in another's (one outlet's copy of a wire story with paragraphs added or cut, which the Jaccard
+test of ingest misses). A byte-identical copy is one article already (its files are in `files`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from bot.store.records import ArticleRecord
 from bot.text import date_int, sentence_spans
 
 HEADLINE_WORDS = 14
+COPY_CONTAINMENT = 0.8  # an article whose 3-shingles are this much in another's of its story is a copy of it
 
 
 @dataclass
@@ -30,8 +33,9 @@ class Story:
     last_date: str | None
     articles: list[dict]  # {id, title, file, files, outlet, date, dup_of}, in the order they were added
     outlets: list[str]
-    reports: int  # independent reports (near-identical copies count once)
+    reports: int  # independent reports (copies count once)
     files: int  # files holding its articles (byte-identical copies included)
+    copies: list[dict] = field(default_factory=list)  # {article, of, how}: the articles not counted as reports
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -99,10 +103,26 @@ def list_stories(index: BaseIndex, source: str | None = None, since: str | None 
     return stories
 
 
-def make_story(index: BaseIndex, sid: str, members: list[ArticleRecord]) -> Story:
+def copies_of(members: list[ArticleRecord], texts: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """article id -> (the earlier article of the story it copies, how it was found), for the copies."""
+    from bot.store.dedup import containment
+
     ids = {r.id for r in members}
-    roots = {r.dup_of if r.dup_of in ids else r.id for r in members}
-    texts = {r.id: index.article(r.id).text or "" for r in members if r.id in roots}
+    out: dict[str, tuple[str, str]] = {r.id: (r.dup_of, "near-identical (found at ingest)")
+                                       for r in members if r.dup_of in ids}
+    originals = [r for r in members if r.id not in out]
+    for i, r in enumerate(originals):
+        for o in originals[:i]:
+            if o.id not in out and containment(texts[r.id], texts[o.id]) >= COPY_CONTAINMENT:
+                out[r.id] = (o.id, "one contains the other")
+                break
+    return out
+
+
+def make_story(index: BaseIndex, sid: str, members: list[ArticleRecord]) -> Story:
+    texts = {r.id: index.article(r.id).text or "" for r in members}
+    copies = copies_of(members, texts) if len(members) > 1 else {}
+    roots = {r.id for r in members if r.id not in copies}
     head = _central([r for r in members if r.id in roots], texts)
     span = lead_sentence(texts[head.id]) or (0, min(len(texts[head.id]), 200))
     sentence = texts[head.id][span[0]:span[1]]
@@ -115,7 +135,8 @@ def make_story(index: BaseIndex, sid: str, members: list[ArticleRecord]) -> Stor
         articles=[{"id": r.id, "title": r.title, "file": r.file, "files": r.files, "outlet": r.outlet, "date": r.date,
                    "dup_of": r.dup_of} for r in members],
         outlets=sorted({r.outlet for r in members if r.outlet}), reports=len(roots),
-        files=sum(max(len(r.files), 1) for r in members))
+        files=sum(max(len(r.files), 1) for r in members),
+        copies=[{"article": a, "of": of, "how": how} for a, (of, how) in copies.items()])
 
 
 @dataclass

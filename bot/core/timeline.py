@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from bot.core import citations as cit
-from bot.core.stories import Resolved, lead_sentence, make_story, resolve
+from bot.core.stories import Resolved, copies_of, lead_sentence, make_story, resolve
 from bot.store.base import BaseIndex
 from bot.text import normalize_date, sentence_spans
 
@@ -127,12 +127,13 @@ class Timeline:
 def timeline(index: BaseIndex, target: str) -> Timeline:
     found: Resolved = resolve(index, target)
     members = found.members
-    ids = {r.id for r in members}
+    every = {r.id: index.article(r.id).text or "" for r in members}
+    copy_of = copies_of(members, every)
+    files = {r.id: r.file for r in members}
     copies: dict[str, list[str]] = {}
-    for r in members:
-        if r.dup_of in ids:
-            copies.setdefault(r.dup_of, []).append(r.file)
-    texts = {r.id: index.article(r.id).text or "" for r in members if r.dup_of not in ids}
+    for aid, (of, _how) in copy_of.items():
+        copies.setdefault(of, []).append(files[aid])
+    texts = {aid: t for aid, t in every.items() if aid not in copy_of}
     story_words: set[str] = set()
     for text in texts.values():
         lead = lead_sentence(text)
@@ -140,7 +141,7 @@ def timeline(index: BaseIndex, target: str) -> Timeline:
     found_events: list[tuple[tuple, Event, set[str]]] = []
     for pos, r in enumerate(members):
         if r.id not in texts:
-            continue  # a near-identical copy: its events are the original's
+            continue  # a copy: its events are the original's (listed under also_in)
         text = texts[r.id]
         for a, b in _pick(text, story_words):
             s = text[a:b]

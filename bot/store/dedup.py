@@ -25,6 +25,14 @@ def _shingles(text: str) -> list[bytes]:
     return list({" ".join(words[i:i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)})
 
 
+def containment(a: str, b: str) -> float:
+    """The share of the shorter text's word 3-shingles found in the longer: 1.0 when one is the
+    other with paragraphs added (a wire story a second outlet ran in full and then extended), which
+    Jaccard similarity, diluted by the additions, misses."""
+    sa, sb = set(_shingles(a)), set(_shingles(b))
+    return len(sa & sb) / max(min(len(sa), len(sb)), 1)
+
+
 def minhash_of(text: str):
     from datasketch import MinHash
 
