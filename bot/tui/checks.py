@@ -1,33 +1,21 @@
 """The checks view: for each sentence of an answer, the evidence sentence it rests on and each
 check it passed or failed; for a refusal, why in plain words and the closest passages. Rendered
-under the answer (`AnswerView.show_answer`).
-
-The words come from `bot.core.explain` (shared with `ask`'s output). It is being written beside
-this module; until it is importable the TUI falls back to the core's `refusal_reason` and
-`checking.describe`, so the view never disappears."""
+under the answer (`AnswerView.show_answer`). The words come from `bot.core.explain`, shared with
+`ask`'s output; this module only lays them out."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
+from bot.core import explain
 from bot.core.types import Answer, Sentence
-
-try:
-    from bot.core import explain
-except ImportError:  # pragma: no cover - only while bot.core.explain has not landed
-    explain = None
 
 PASS, FAIL = "✓", "✗"
 
 
 def check_lines(question: str, s: Sentence, repair: str | None = None) -> list[tuple[bool, str]]:
     """(passed, plain words) for each check a sentence went through."""
-    if explain is not None:
-        lines = [(c.passed, c.detail) for c in explain.checks(question, s, repair)]
-    else:
-        from bot.core.checking import describe
-
-        lines = [(True, w) for w in describe(question, s.checks or {}, repair).split("; ") if w] if s.supported else []
+    lines = [(c.passed, c.detail) for c in explain.checks(question, s, repair)]
     if not s.supported and all(passed for passed, _w in lines):
         lines.append((False, s.reason or "not supported by the evidence"))
     return lines
@@ -35,11 +23,8 @@ def check_lines(question: str, s: Sentence, repair: str | None = None) -> list[t
 
 def refusal_lines(answer: Answer) -> tuple[str, list[tuple[str, str, str]]]:
     """(why, [(title, file, snippet)]) of a refusal: the reason in plain words, the closest passages."""
-    if explain is not None:
-        r = explain.refusal(answer)
-        return r.why, [(c.title, c.source_file, c.snippet) for c in r.closest]
-    near = [(p.title or "", p.source_file, " ".join((p.text or "").split())[:160]) for p in answer.retrieved[:3]]
-    return answer.refusal_reason or "no passage states the answer", near
+    r = explain.refusal(answer)
+    return r.why, [(c.title, c.source_file, c.snippet) for c in r.closest]
 
 
 def sentence_case(text: str) -> str:

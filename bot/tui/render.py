@@ -8,6 +8,7 @@ from typing import Iterable
 from rich.style import Style
 from rich.text import Text
 
+from bot.core import explain
 from bot.core.types import Answer, Brief, Citation, Sentence
 
 QUOTE_STYLE = "bold black on yellow"
@@ -207,13 +208,14 @@ def answer_plain(answer: Answer) -> str:
         lines.append("Cancelled." + (f" Partial, unchecked text: {answer.raw}" if answer.raw else ""))
     else:
         lines.append(answer.answer or "The articles don't say.")
-        if answer.refused and answer.refusal_reason:
-            lines.append(f"Why: {answer.refusal_reason}")
     if answer.citations:
         lines += ["", "Sources:"] + [source_plain(c) for c in answer.citations]
-    elif answer.refused and answer.retrieved:
-        lines += ["", "Closest passages:"]
-        lines += [f"- {p.title or p.source_file}" + (f" ({p.source_file})" if p.title else "") for p in answer.retrieved[:5]]
+    elif answer.refused and answer.refusal_reason != "cancelled":
+        why = explain.refusal(answer)  # the same words as the checks view and `ask`
+        lines.append(f"Why: {why.why}.")
+        if why.closest:
+            lines += ["", "Closest passages:"]
+            lines += [f"- {c.title or c.source_file}" + (f" ({c.source_file})" if c.title else "") for c in why.closest]
     return "\n".join(lines) + "\n"
 
 

@@ -32,11 +32,14 @@ class SessionEntry:
     cancelled: bool = False
 
 
+class HistoryList(OptionList):
+    """The entries; Enter reopens the highlighted one (shown in the footer)."""
+
+    BINDINGS = [Binding("enter", "select", "Reopen with its thread", id="history.reopen")]
+
+
 class HistoryScreen(Screen):
-    BINDINGS = [
-        Binding("escape", "dismiss_none", "Back", id="history.back"),
-        Binding("enter", "reopen", "Reopen with its thread", id="history.reopen"),
-    ]
+    BINDINGS = [Binding("escape", "dismiss_none", "Back", id="history.back")]
 
     @dataclass
     class Loaded(Message, bubble=False):
@@ -50,7 +53,7 @@ class HistoryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("History: Enter reopens an answer and its thread", id="history-title")
-        yield OptionList(id="history-list")
+        yield HistoryList(id="history-list")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -104,11 +107,6 @@ class HistoryScreen(Screen):
             ol.highlighted = keep
         if msg.error:
             self.notify(msg.error, severity="error")
-
-    def action_reopen(self) -> None:
-        ol = self.query_one(OptionList)
-        if ol.highlighted is not None:
-            ol.action_select()
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

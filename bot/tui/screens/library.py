@@ -34,10 +34,15 @@ def match_words(rows: list[ArticleRecord], words: str, text_hits: list[str]) -> 
     return by_title + [ids[a] for a in dict.fromkeys(text_hits) if a in ids and a not in seen]
 
 
+class ArticleTable(DataTable):
+    """The articles; Enter opens the one under the cursor (shown in the footer)."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open", id="library.open-row")]
+
+
 class LibraryScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="library.back"),
-        Binding("enter", "open_row", "Open", id="library.open"),
         Binding("ctrl+f", "search", "Search", id="library.search"),
         Binding("ctrl+r", "refresh", "Refresh", id="library.refresh"),
     ]
@@ -71,7 +76,7 @@ class LibraryScreen(Screen):
             yield Input(placeholder="outlet", id="filter-outlet")
             yield Input(placeholder="since YYYY-MM-DD", id="filter-since")
             yield Input(placeholder="until YYYY-MM-DD", id="filter-until")
-        yield DataTable(id="articles", cursor_type="row", zebra_stripes=True)
+        yield ArticleTable(id="articles", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="ingest-row"):
             yield Input(placeholder="ingest a file or folder: path, then Enter", id="ingest-path")
             yield Input(placeholder="its outlet (optional)", id="ingest-outlet")
@@ -117,11 +122,6 @@ class LibraryScreen(Screen):
 
     def action_search(self) -> None:
         self.query_one("#filter-words", Input).focus()
-
-    def action_open_row(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            table.action_select_cursor()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="library")
     def load_articles(self, words: str, source: str | None, since: str | None, until: str | None) -> None:
