@@ -125,6 +125,8 @@ def test_a_possessive_of_the_questions_own_subject_is_left_alone():
     turns = [Turn("How many people died in the Lima fire?", "220 [1].")]
     got = standalone("Which president cut short his holiday because of it?", turns)
     assert got.startswith("Which president cut short his holiday because of it? (after: How many people died")
+    turns = [Turn("Who coaches the Hobart club?", "Sam Lee [1].")]
+    assert standalone("Which club did his father join?", turns) == "Which club did Sam Lee's father join?"
     turns = [Turn("Which mayor called for a memorial in his farewell speech?", "Rudolph Giuliani [1].")]
     assert standalone("Who will succeed him?", turns) == "Who will succeed Rudolph Giuliani?"
 

@@ -47,8 +47,8 @@ _FRAGMENT = re.compile(r"^\s*(?:(?:and|but|or|so)\s+(?:in|at|on|for|of|from|with
 _OBJECT_WHO = re.compile(r"^\s*(?:and\s+)?(?:whom\b|who\s+(?:did|does|do)\b|who\s+(?:had|has|have|will|would|is|was)\s+"
                          r"(?-i:[A-Z]))", re.I)
 # "Who won his…", "Which president cut short his…": the wh-word is the subject and owns the possessive
-_SUBJECT_WH = re.compile(r"^\s*(?:and\s+)?(?:who|which(?:\s+[a-z][\w-]*){1,3}?)\s+(?!(?:did|does|do|had|has|have|was|"
-                         r"were|is|are|will|would|could|should|can)\b)[a-z]\w*\b", re.I)
+_AUX = r"(?:did|does|do|had|has|have|was|were|is|are|will|would|could|should|can)\b"
+_SUBJECT_WH = re.compile(rf"^\s*(?:and\s+)?(?:who|which(?:\s+(?!{_AUX})[a-z][\w-]*){{1,3}}?)\s+(?!{_AUX})[a-z]\w*\b", re.I)
 
 # last (or any) words that make a name an organisation, an event or a place rather than a person
 _NOT_PERSON = frozenset("""department ministry bureau office council committee government party union commission bank
