@@ -5,7 +5,9 @@ reaches STORY_THRESHOLD; otherwise it starts a story of its own, named after it 
 11 hex digits of its id). "Like" is the cosine of the two articles' vectors (the mean of their
 chunk embeddings, as stored in the vector store) plus NAMES_WEIGHT times the overlap of the names
 they mention (capitalised words, weighted by rarity: two bushfire reports share "Blue Mountains",
-not just "Australia"). Two dated articles more than MAX_DAYS apart are not the same story.
+not just "Australia"), both taken from the article's lead (its first chunk, its first LEAD_CHARS):
+the lead says what happened, and a news bulletin's later items ("Meanwhile, ...") are other
+stories. Two dated articles more than MAX_DAYS apart are not the same story.
 A near-duplicate (`dup_of`) always joins the story of the article it copies; a byte-identical copy
 is the same article row already. When a new article makes two stories alike enough, the younger
 merges into the older (so the order articles arrive in matters less).
@@ -27,9 +29,11 @@ import numpy as np
 
 from bot.text import STOPWORDS, stem
 
-STORY_THRESHOLD = 0.8  # average link (cosine + NAMES_WEIGHT x names overlap); tuned on lee_background
+STORY_THRESHOLD = 0.75  # average link (cosine + NAMES_WEIGHT x names overlap); tuned on lee_background
 NAMES_WEIGHT = 0.5
 MAX_DAYS = 7  # dated articles further apart than this are different stories
+LEAD_CHARS = 1000  # the opening that says what an article reports
+STORY_METHOD = "lead-1"  # recorded with the stories (meta `stories`); another value: they are made again
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SENT = re.compile(r"(?<=[.!?\"”])\s+")
@@ -183,20 +187,22 @@ def assign_stories(lib, save: bool = True) -> dict[str, str]:
     """Give every article of `lib` (an Index) a story; returns article id -> story id. New
     articles are compared by their stored vectors (read from the vector store once, then kept in
     the registry). Saved when `save` and the registry can hold stories (schema 3, writable) and no
-    writer holds the index (a reader does not wait for an ingest: it groups in memory)."""
+    writer holds the index (a reader does not wait for an ingest: it groups in memory). Stories
+    made by another STORY_METHOD are made again, all of them."""
     reg = lib.registry
-    if not reg.unassigned_stories():
+    same_method = reg.story_method() == STORY_METHOD
+    if same_method and not reg.unassigned_stories():
         return reg.story_of()
-    rows = reg.story_rows()
+    rows = [dict(r) for r in reg.story_rows()]
+    if not same_method:
+        for r in rows:
+            r["story"] = r["story_vec"] = r["names"] = None
     vecs = _article_vectors(lib, [r for r in rows if r["story_vec"] is None])
     items: list[Item] = []
     fresh: dict[str, tuple[bytes | None, str | None]] = {}
     for r in rows:
-        if r["story_vec"] is not None:
-            vec = np.frombuffer(r["story_vec"], dtype=np.float32)
-        else:
-            vec = vecs[r["id"]]
-        names = frozenset(r["names"].split()) if r["names"] is not None else names_of(r["text"])
+        vec = np.frombuffer(r["story_vec"], dtype=np.float32) if r["story_vec"] is not None else vecs[r["id"]]
+        names = frozenset(r["names"].split()) if r["names"] is not None else names_of(lead_text(r["text"]))
         if r["story_vec"] is None or r["names"] is None:
             fresh[r["id"]] = (vec.astype(np.float32).tobytes() if r["story_vec"] is None else None,
                               " ".join(sorted(names)) if r["names"] is None else None)
@@ -209,35 +215,40 @@ def assign_stories(lib, save: bool = True) -> dict[str, str]:
     return of
 
 
+def lead_text(text: str) -> str:
+    """The opening of an article, up to LEAD_CHARS and the end of a sentence: what it reports
+    (a bulletin's later items, "Meanwhile, ...", are other stories)."""
+    if len(text) <= LEAD_CHARS:
+        return text
+    cut = max(text.rfind(". ", 0, LEAD_CHARS), text.rfind(".\n", 0, LEAD_CHARS))
+    return text[:cut + 1] if cut > LEAD_CHARS // 3 else text[:LEAD_CHARS]
+
+
 def _save(lib, changed: list[tuple]) -> None:
-    """Write the story columns; skipped when another process holds the index (it will assign
-    them itself, or the next reader will)."""
+    """Write the story columns (and the method they were made by); skipped when another process
+    holds the index (it will assign them itself, or the next reader will)."""
     from bot.errors import IndexError_
 
     if lib._run is not None:  # inside an ingest: the write lock is ours already
-        lib.registry.set_stories(changed)
+        lib.registry.set_stories(changed, STORY_METHOD)
         return
     try:
         with lib.write_lock(timeout=0):
-            lib.registry.set_stories(changed)
+            lib.registry.set_stories(changed, STORY_METHOD)
     except IndexError_:
         pass
 
 
 def _article_vectors(lib, rows: list) -> dict[str, np.ndarray]:
-    """The vector of each article of `rows`: the mean of its chunks' stored embeddings, else (the
-    store lacks them) an embedding of its opening."""
-    ids = [f"{r['id']}:{i}" for r in rows for i in range(int(r["n_chunks"] or 0))]
+    """The vector of each article of `rows`: the stored embedding of its first chunk (its lead),
+    else (the store lacks it) an embedding of its opening."""
     got: dict[str, np.ndarray] = {}
+    ids = [f"{r['id']}:0" for r in rows]
     for s in range(0, len(ids), 1000):
         got.update(lib.embeddings(ids[s:s + 1000]))
-    out: dict[str, np.ndarray] = {}
-    for r in rows:
-        v = article_vector([got[c] for c in (f"{r['id']}:{i}" for i in range(int(r["n_chunks"] or 0))) if c in got])
-        if v is not None:
-            out[r["id"]] = v
+    out = {r["id"]: article_vector([got[f"{r['id']}:0"]]) for r in rows if f"{r['id']}:0" in got}
     todo = [r for r in rows if r["id"] not in out]
     if todo:
-        for r, v in zip(todo, lib.embedder.embed([r["text"][:2000] for r in todo])):
+        for r, v in zip(todo, lib.embedder.embed([lead_text(r["text"]) for r in todo])):
             out[r["id"]] = article_vector([np.asarray(v, dtype=np.float32)])
     return out

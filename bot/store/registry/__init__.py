@@ -4,13 +4,15 @@ only place with registry SQL: the reads and writes here, the tables and their nu
 
 Tables:
   meta      key -> value: `generation` (bumped by every committed change, see `transaction`),
-            `schema`, `embed_model`, `store_fingerprint` (server mode, bot.store.remote)
+            `schema`, `embed_model`, `store_fingerprint` (server mode, bot.store.remote),
+            `stories` (how the stories were made, bot.store.stories)
   articles  one row per distinct article text (id = the first 16 hex digits of the sha256 of its
             normalised text); `dup_of` links a near-duplicate to the first of its group; `minhash`
             holds its MinHash signature (bot.store.dedup)
   files     (key, path) -> article id: which files hold which articles; `file_hash` is NULL
             until every article of the file is committed (so an interrupted file is parsed again)
   chunks    "<article>:<position>" -> offsets and text; `articles.n_chunks` counts them
+  (schema 3: `articles.story`, `story_vec`, `names`: its story and what grouping compares; stories.py)
 
 Invariants the methods keep: an article with no file row is deleted with its chunks
 (`gc_articles`); every change runs inside `transaction()`, which bumps the generation, so the

@@ -34,18 +34,22 @@ class StoryRows:
             return {}
         return {r[0]: r[1] for r in self.q("SELECT id, story FROM articles WHERE story IS NOT NULL ORDER BY rowid")}
 
-    def set_stories(self, rows: list[tuple[str, str, bytes | None, str | None]]) -> None:
+    def story_method(self) -> str | None:
+        """How the stored stories were made (meta `stories`, bot.store.stories.STORY_METHOD)."""
+        row = self.q("SELECT value FROM meta WHERE key='stories'").fetchone()
+        return row[0] if row else None
+
+    def set_stories(self, rows: list[tuple[str, str, bytes | None, str | None]], method: str) -> None:
         """(article id, story id, vector bytes or None to keep, names or None to keep) per article,
-        in one transaction of its own. The generation is not bumped: stories change neither the
-        chunks nor their vectors, so the keyword index stays valid."""
-        if not rows:
-            return
+        and the method they were made by, in one transaction of its own. The generation is not
+        bumped: stories change neither the chunks nor their vectors, so the keyword index stays valid."""
         conn = self.connect()
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(
                 "UPDATE articles SET story=?, story_vec=COALESCE(?, story_vec), names=COALESCE(?, names) WHERE id=?",
                 [(story, vec, names, aid) for aid, story, vec, names in rows])
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('stories', ?)", (method,))
             conn.execute("COMMIT")
         except BaseException:
             rollback_quietly(conn)
