@@ -143,3 +143,38 @@ class FakeIndex(BaseIndex):
                                position=0, title=r.title, outlet=r.outlet, date=r.date, source_file=r.file,
                                keyword_rank=len(out) + 1))
         return out
+
+
+class BatchReadingModel(ScriptedModel):
+    """A scripted model that first 'reads' its prompt in batches (`batches` of `batch_s` seconds
+    each, like llama.cpp evaluating a long prompt on 2 cores) and checks the cancel flag between
+    batches, as `LocalLlama` does (bot/backends/llm.py, `_prefill`): a cancel during the prompt
+    stops it within one batch, with nothing generated. `reading` is set while it reads."""
+
+    def __init__(self, replies: list[Reply] | None = None, batches: int = 20, batch_s: float = 0.25, **kw):
+        super().__init__(replies, **kw)
+        self.batches = batches
+        self.batch_s = batch_s
+        self.reading = False
+        self.batches_read = 0
+        self.stopped_reading = False  # True when a cancel stopped a prompt part way
+
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None,
+               grammar: str | None = None) -> Iterator[str]:
+        self.cancel_event.clear()
+        self.reading = True
+        try:
+            for _ in range(self.batches):
+                if self.cancel_event.is_set():
+                    break
+                time.sleep(self.batch_s)
+                self.batches_read += 1
+        finally:
+            self.reading = False
+        if self.cancel_event.is_set():
+            self.stopped_reading = True
+            self.history.append(messages)
+            self.last = GenStats(prompt_tokens=sum(len(m["content"]) for m in messages) // 4)
+            return
+        # the prompt is read: generate as the scripted model does (it clears the flag again: not set now)
+        yield from super().stream(messages, max_tokens=max_tokens, stop=stop, grammar=grammar)

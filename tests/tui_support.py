@@ -80,10 +80,11 @@ async def until(pilot, cond, timeout: float = 5.0) -> None:
 async def ask(pilot, question: str = QUESTION) -> MainScreen:
     main = pilot.app.main
     await until(pilot, lambda: main.index_counts is not None or main.answer_view.state == "error")
+    before = main.shown_count
     main.question.value = question
     main.question.focus()
     await pilot.press("enter")
-    await until(pilot, lambda: main.answer_view.state in ("answer", "error", "brief") and not main.busy)
+    await until(pilot, lambda: (main.shown_count > before or main.answer_view.state == "error") and not main.busy)
     await pilot.pause()
     return main
 

@@ -91,6 +91,7 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
         self.thread: list[Answer] = []
         self.thread_root: int | None = None  # history id of the thread's first answer
         self.shown: tuple[str, Any] | None = None  # what the answer pane shows: ("ask", Answer) | ("brief", Brief)
+        self.shown_count = 0  # answers and briefings settled on screen so far
         self.index_counts: tuple[int, int] | None = None
         self.model_name = ""
 
@@ -204,12 +205,13 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
             await self.sources.show(item.citations, "Sources", why_no_sources(item))
         self.query_one("#answer-pane", VerticalScroll).scroll_home(animate=False)
         self.settle_focus()
+        self.shown_count += 1
         self.post_message(self.Shown(kind, item))
 
-    def settle_focus(self) -> None:
+    def settle_focus(self, force: bool = False) -> None:
         q = self.question
         asked = self.run.label if self.run is not None else ""
-        if self.app.focused is q and q.value.strip() and q.value.strip() != asked:
+        if not force and self.app.focused is q and q.value.strip() and q.value.strip() != asked:
             return  # the reader is typing the next question: leave the box to them
         if self.screen_active():
             self.sources.list.focus()

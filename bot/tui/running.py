@@ -231,5 +231,5 @@ class Runs:
             self._cancel(run)
             await self._show_cancelled(run)
         elif self.app.focused is self.question:
-            self.settle_focus()
+            self.settle_focus(force=True)
 
