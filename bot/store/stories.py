@@ -122,23 +122,24 @@ class _Groups:
 def group(items: list[Item], threshold: float = STORY_THRESHOLD, weight: float = NAMES_WEIGHT,
           max_days: int = MAX_DAYS) -> dict[str, str]:
     """The story id of every item. Items that have a story keep it (unless a merge moves their
-    story into an older one); the others join or start stories one at a time, in order."""
+    story into an older one); the others join or start stories one at a time, in order. Only the
+    stories holding an item within reach (cosine + weight >= threshold) are scored: names add at
+    most `weight`, so no other story can reach the threshold on average."""
     g = _Groups(items, threshold, weight, max_days)
     pos = {it.id: i for i, it in enumerate(items)}
     stories: dict[str, list[int]] = {}  # story id -> item indexes; dict order = age of the story
+    where: list[str | None] = [it.story or None for it in items]
+    for i, sid in enumerate(where):
+        if sid:
+            stories.setdefault(sid, []).append(i)
     for i, it in enumerate(items):
-        if it.story:
-            stories.setdefault(it.story, []).append(i)
-    of: dict[str, str] = {it.id: it.story for it in items if it.story}
-    for i, it in enumerate(items):
-        if it.id in of:
+        if where[i]:
             continue
-        sid = of.get(it.dup_of) if it.dup_of in pos else None
+        sid = where[pos[it.dup_of]] if it.dup_of in pos else None
         if sid is None:
             best, best_score = None, threshold
-            for s, members in stories.items():
-                roots = [j for j in members if items[j].dup_of is None] or members  # copies count once
-                score = float(np.mean(g.sims(i, roots)))
+            for s in _within_reach(g, [i], where, stories):
+                score = float(np.mean(g.sims(i, _roots(g, stories[s]))))
                 if score >= best_score:
                     best, best_score = s, score
             sid = best
@@ -146,32 +147,42 @@ def group(items: list[Item], threshold: float = STORY_THRESHOLD, weight: float =
             sid = story_id(it.id)
             stories[sid] = []
         stories[sid].append(i)
-        of[it.id] = sid
-        sid = _merge(g, stories, sid, of)
-    return of
+        where[i] = sid
+        _merge(g, stories, sid, where)
+    return {it.id: where[i] for i, it in enumerate(items)}
 
 
-def _merge(g: _Groups, stories: dict[str, list[int]], sid: str, of: dict[str, str]) -> str:
+def _roots(g: _Groups, members: list[int]) -> list[int]:
+    """The members that are not near-duplicate copies (copies count once)."""
+    return [j for j in members if g.items[j].dup_of is None] or members
+
+
+def _within_reach(g: _Groups, mine: list[int], where: list[str | None], stories: dict[str, list[int]]) -> list[str]:
+    """The stories (oldest first) holding an item whose cosine to one of `mine` could reach the
+    threshold with the names' help."""
+    near = np.nonzero((g.vecs[mine] @ g.vecs.T).max(axis=0) + g.weight >= g.threshold)[0]
+    found = {where[j] for j in near if where[j]}
+    return [s for s in stories if s in found]
+
+
+def _merge(g: _Groups, stories: dict[str, list[int]], sid: str, where: list[str | None]) -> None:
     """Merge the grown story with the others it is now alike enough to (the younger into the older)."""
     while True:
-        mine = [j for j in stories[sid] if g.items[j].dup_of is None] or stories[sid]
+        mine = _roots(g, stories[sid])
         best, best_score = None, g.threshold
-        for s, members in stories.items():
+        for s in _within_reach(g, mine, where, stories):
             if s == sid:
                 continue
-            roots = [j for j in members if g.items[j].dup_of is None] or members
-            if float(np.max(g.vecs[roots] @ g.vecs[mine].T)) + g.weight < g.threshold:
-                continue
-            score = g.link(mine, roots)
+            score = g.link(mine, _roots(g, stories[s]))
             if score >= best_score:
                 best, best_score = s, score
         if best is None:
-            return sid
+            return
         order = list(stories)
         old, young = (best, sid) if order.index(best) < order.index(sid) else (sid, best)
         stories[old] = sorted(stories[old] + stories.pop(young))
         for j in stories[old]:
-            of[g.items[j].id] = old
+            where[j] = old
         sid = old
 
 
