@@ -332,7 +332,8 @@ async def test_every_screen_shows_its_keys_in_the_footer(tui_settings, seeded):
         def shown_keys():
             return {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
 
-        assert app.screen.query(Footer) and {"Ask", "Cancel", "Open", "Copy", "Brief", "Library", "History"} <= shown_keys()
+        assert app.screen.query(Footer) and {"Ask", "Open", "Copy", "Brief", "Library", "History", "Help"} <= shown_keys()
+        assert "Cancel" not in shown_keys()  # shown only while there is something to cancel (or a box to leave)
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, LibraryScreen))
         assert app.screen.query(Footer) and {"Back", "Open", "Search"} <= shown_keys()

@@ -47,7 +47,7 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
         Binding("l", "library", "Library", id="newsbot.library"),
         Binding("h", "history", "History", id="newsbot.history"),
         Binding("question_mark", "help", "Help", id="newsbot.help"),
-        Binding("q", "app.quit", "Quit", id="newsbot.quit"),
+        Binding("q", "app.quit", "Quit", show=False, id="newsbot.quit"),  # in the help; the footer fits 80 columns
     ]
 
     # -- messages posted by the workers (`run`: the Run they belong to, bot.tui.running) -------
@@ -144,6 +144,7 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
         if text:
             parts.append(text)
         self.query_one(StatusLine).update(" · ".join(parts))
+        self.refresh_bindings()  # Esc shows in the footer only while it does something
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
     def check_index(self) -> None:
@@ -220,6 +221,16 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
         return self.app.screen is self
 
     # -- actions --------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Esc is in the footer only where it does something (a run to cancel, the box to leave),
+        which keeps the footer within 80 columns."""
+        if action == "cancel":
+            return bool(self.busy) or self.app.focused is self.question
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
     def action_focus_question(self) -> None:
         self.question.focus()
 

@@ -62,6 +62,7 @@ class Runs:
         self.answer_view.begin(heading)
         self.call_later(self.brief_extras.show, None)
         self._set_busy_status(("Answering" if kind == "ask" else "Briefing") + "… Esc cancels")
+        self.refresh_bindings()
         return run, prev
 
     async def ask(self, question: str) -> None:
@@ -204,16 +205,17 @@ class Runs:
         else:
             item = None
         self.session.append(SessionEntry(run.kind, item, run.label, cancelled=True))
-        threading.Thread(target=self._hold_cancelled, args=(run,), daemon=True).start()
+        threading.Thread(target=self._hold_cancelled, args=(run, self.app), daemon=True).start()
         if replaced:
             self.notify(f"Cancelled “{run.label[:40]}” to ask the new question.")
 
-    def _hold_cancelled(self, run: Run) -> None:
+    @staticmethod
+    def _hold_cancelled(run: Run, app) -> None:
         """Keep the cancel flag set until the cancelled run lets go of the model (a model clears
         it when it starts a prompt, so a cancel during retrieval would otherwise be lost). The
         next run only starts its own prompt after this one is done, so it is never hit."""
         while not run.done.wait(RECHECK):
-            self.app.cancel_generation()
+            app.cancel_generation()  # (`self.app` is only known in textual's own threads)
 
     async def _show_cancelled(self, run: Run) -> None:
         if run.kind == "ask":
