@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Settings
 from bot.tui.app import MainScreen
-from bot.tui.screens import ArticleScreen, HelpScreen, LibraryScreen
+from bot.tui.screens import ArticleScreen, HelpScreen, HistoryScreen, LibraryScreen
 from bot.tui.widgets import QUOTE_STYLE, AnswerView, SourceItem, SourceList
 from tests.tui_support import (  # noqa: F401 (fixtures)
     QUESTION, ask, cite_both, make, of, seeded, text_of, tui_settings, until,
@@ -260,3 +260,44 @@ def test_snapshot_help(snap_compare, tui_settings, seeded):
     assert snap_compare(app, terminal_size=(80, 24), run_before=_help)
 
 
+
+
+def test_snapshot_refusal_80x24(snap_compare, tui_settings, seeded):
+    from tests.fakes import ScriptedModel
+
+    app, _ = make(tui_settings, index=seeded[1], model=ScriptedModel(["Evidence: none"]))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=lambda p: ask(p, "Who won the chess olympiad?"))
+
+
+def test_snapshot_library_80x24(snap_compare, tui_settings, seeded):
+    app, _ = make(tui_settings, index=seeded[1])
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_library)
+
+
+def test_snapshot_history(snap_compare, tui_settings, seeded, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a history of this test's own
+    app, _ = make(tui_settings, index=seeded[1])
+
+    async def _history(pilot):
+        await ask(pilot)
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen) and pilot.app.screen.saved)
+        # the saved rows carry their time: keep only this session's rows for a stable picture
+        pilot.app.screen.saved = []
+        pilot.app.screen._fill()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_history)
+
+
+def test_snapshot_briefing_view(snap_compare, tui_settings, seeded):
+    from tests.test_tui_screens import _brief
+
+    app, _ = make(tui_settings, index=seeded[1])
+
+    async def _shown(pilot):
+        await _ready(pilot)
+        await pilot.app.main.show_item("brief", _brief())
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 30), run_before=_shown)

@@ -38,14 +38,17 @@ async def test_brief_shows_paragraph_sources_and_differences(tui_settings, seede
         extras = main.brief_extras.plain
         brief = of(posted, MainScreen.BriefReady)[0].brief
         cards = [text_of(i.query_one(".source-text")) for i in main.sources.list.query(SourceItem)]
+        title = main.sources.border_title
         await pilot.press("2")
         await pilot.pause()
         assert main.sources.list.selected.n == 2
     assert shown.startswith("Briefing: the newest articles")
-    assert "Wang Junzheng and Chen Mingguo [1]" in shown
+    assert "Wang Junzheng" in shown and "[1]" in shown  # the briefing's checked sentences, with their markers
+    assert all(" ".join(s.text.split()[:4]) in shown for s in brief.sentences)
     assert len(cards) == len(brief.citations) >= 2 and cards[1].startswith("[2] ")
+    assert f"{len(brief.citations)} passages cited" in extras and title == f"Sources ({len(brief.citations)})"
     if brief.differences:  # the two seeds list different partners: shown with their sources
-        assert "Where outlets differ" in shown and brief.differences[0]["detail"] in shown
+        assert "Where outlets differ" in extras and brief.differences[0]["detail"] in extras
 
 
 @pytest.mark.anyio
@@ -300,7 +303,7 @@ async def test_briefing_view_labels_outlets_indents_versions_and_counts_consiste
         lefts = {v.content_region.x for v in versions}
         heights = [v.size.height for v in versions]
         title = main.sources.border_title
-    assert "[1] 001_f1ab6b9cd4ab454a.txt: Canada" in extras and "[2] Reuters: the United Kingdom" in extras
+    assert "001_f1ab6b9cd4ab454a.txt: Canada" in extras and "Reuters: the United Kingdom, Canada and European Union [2]" in extras
     assert "The United States on Monday" not in extras  # not a truncated lead sentence
     assert len(lefts) == 1 and heights[0] > 1  # a wrapped version keeps its indentation on every line
     assert "3 passages cited from 2 articles" in extras and title == "Sources (3)"

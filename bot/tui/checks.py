@@ -47,6 +47,8 @@ def render_checks(answer: Answer) -> Text:
             out.append("\nClosest passages:", style="bold")
             for title, file, snippet in near:
                 out.append("\n • ")
+                if title and snippet.startswith(title.rstrip("…. ")):
+                    title = ""  # a title that is only the lead sentence: the snippet says it
                 out.append(title or file, style="italic")
                 if title:
                     out.append(f" ({file})", style="dim")

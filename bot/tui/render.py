@@ -137,7 +137,7 @@ def outlet_label(brief: Brief, version: dict) -> str:
     n = n.get("n") if isinstance(n, dict) else n
     c = next((c for c in brief.citations if c.n == n), None)
     if c is not None:
-        return f"[{c.n}] {c.outlet or c.source_file}"
+        return c.outlet or c.source_file  # the version's marker [n] follows its text
     who = str(version.get("outlet") or "unknown outlet")
     return who if len(who) <= 30 else "an article without an outlet"
 
