@@ -4,8 +4,8 @@ replaces it. A mixin of `bot.tui.main.MainScreen` (its messages, views and statu
 
 Cancelling does not wait for the model: the run is marked cancelled, the model's cancel flag set
 (it stops between prompt batches or tokens), and the UI is ready again at once; whatever the
-cancelled worker still posts is ignored. The next run's worker waits for the cancelled one to let
-go of the model, setting the flag again meanwhile (a model clears it when it starts a prompt)."""
+cancelled worker still posts is ignored. Until the cancelled worker lets go of the model a thread
+keeps setting the flag (a model clears it when it starts a prompt), and the next run waits for it."""
 
 from __future__ import annotations
 
@@ -82,9 +82,10 @@ class Runs:
 
     # -- in the worker thread ------------------------------------------------------------------
     def _prepare(self, run: Run, prev: Run | None) -> bool:
-        """Wait for a cancelled run to let go of the model; False when this run was cancelled meanwhile."""
-        while prev is not None and not prev.done.wait(RECHECK):
-            self.app.cancel_generation()
+        """Wait for a cancelled run to let go of the model (`_hold_cancelled` keeps its cancel flag
+        set); False when this run was cancelled meanwhile."""
+        if prev is not None:
+            prev.done.wait()
         if run.cancelled:
             return False
         self.app.services.on_stage = lambda name, **info: self._stage(run, name, info)
@@ -93,7 +94,7 @@ class Runs:
 
     def _stage(self, run: Run, name: str, info: dict) -> None:
         if run.cancelled:
-            self.app.cancel_generation()  # the model clears the flag as it starts a prompt: set it again
+            self.app.cancel_generation()  # a cancelled run that goes on: stop it at the next batch or token
             return
         text = {"reading": reading_stage(info.get("messages") or []), "writing": "Writing…",
                 "checking": "Checking the answer against the evidence…"}.get(name, name)
