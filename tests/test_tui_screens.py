@@ -234,7 +234,8 @@ async def test_checks_view_shows_evidence_and_each_check(tui_settings, seeded):
     s = answer.sentences[0]
     assert s.evidence and s.checks
     assert "Checks" in shown and "✓ Sentence 1 cites [1]" in shown
-    assert f"evidence: “{s.evidence[0]}”" in " ".join(shown.split("\n"))
+    flat = " ".join(shown.split())  # the evidence wraps, indented under its sentence
+    assert " ".join(f"evidence: “{s.evidence[0]}”".split()) in flat
     assert "✓ every name, number and date is in the evidence" in shown or "✓ quoted verbatim" in shown
     assert "(p=0.90)" in shown  # the judge's check, with its probability
 

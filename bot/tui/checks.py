@@ -5,6 +5,8 @@ under the answer (`AnswerView.show_answer`). The words come from `bot.core.expla
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 
 from bot.core import explain
@@ -32,8 +34,23 @@ def sentence_case(text: str) -> str:
     return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else ""
 
 
-def render_checks(answer: Answer) -> Text:
-    """The checks section of an answer (empty Text when there is nothing to show)."""
+def indented(out: Text, prefix: str, prefix_style: str, content: str, style: str, width: int, indent: int) -> None:
+    """`prefix` then `content`, wrapped to `width` with its later lines indented by `indent` (a
+    Rich Text wraps them to column 0, which breaks the layout of a block); no width: one line."""
+    out.append(prefix, style=prefix_style)
+    if width <= len(prefix) + 10:
+        out.append(content, style=style)
+        return
+    lines = textwrap.wrap(content, width=width - indent, initial_indent="x" * (len(prefix) - indent)) or [""]
+    out.append(lines[0][len(prefix) - indent:], style=style)
+    for line in lines[1:]:
+        out.append("\n" + " " * indent)
+        out.append(line, style=style)
+
+
+def render_checks(answer: Answer, width: int = 0) -> Text:
+    """The checks section of an answer (empty Text when there is nothing to show), its indented
+    blocks wrapped to `width` columns."""
     out = Text()
     if answer.refused and answer.refusal_reason == "cancelled":
         return out
@@ -46,14 +63,15 @@ def render_checks(answer: Answer) -> Text:
         if near:
             out.append("\nClosest passages:", style="bold")
             for title, file, snippet in near:
-                out.append("\n • ")
                 if title and snippet.startswith(title.rstrip("…. ")):
                     title = ""  # a title that is only the lead sentence: the snippet says it
-                out.append(title or file, style="italic")
+                out.append("\n")
+                indented(out, " • ", "", title or file, "italic", width, 3)
                 if title:
                     out.append(f" ({file})", style="dim")
                 if snippet:
-                    out.append(f"\n   {snippet}", style="dim")
+                    out.append("\n")
+                    indented(out, "   ", "", snippet, "dim", width, 3)
     for i, s in enumerate(answer.sentences, 1):
         if out:
             out.append("\n")
@@ -63,9 +81,10 @@ def render_checks(answer: Answer) -> Text:
         if not s.supported:
             out.append(" ⚠ unchecked", style="bold red")
         for ev in s.evidence:
-            out.append("\n   evidence: ", style="dim")
-            out.append(f"“{ev}”", style="italic")
+            out.append("\n")
+            indented(out, "   evidence: ", "dim", f"“{ev}”", "italic", width, 5)
         for passed, words in check_lines(question, s, repair):
-            out.append(f"\n   {PASS if passed else FAIL} ", style="green" if passed else "bold red")
-            out.append(words, style="" if passed else "red")
+            out.append("\n")
+            indented(out, f"   {PASS if passed else FAIL} ", "green" if passed else "bold red", words,
+                     "" if passed else "red", width, 5)
     return out

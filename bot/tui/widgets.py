@@ -41,6 +41,7 @@ class AnswerView(Static):
         self.state = "empty"  # empty | notice | streaming | answer | brief | error
         self.heading = ""
         self.stage_text = ""
+        self.answer: Answer | None = None
 
     def _show(self, body: Text, heading: str | None = None) -> None:
         out = Text()
@@ -100,7 +101,8 @@ class AnswerView(Static):
             body.append_text(render_sentences(answer.sentences))
         else:
             body.append(answer.answer)
-        checks = render_checks(answer)
+        self.answer = answer
+        checks = render_checks(answer, self.content_size.width)
         if checks:
             body.append("\n\n")
             body.append("Checks\n", style="bold underline")
@@ -113,6 +115,10 @@ class AnswerView(Static):
         if foot:
             body.append("\n\n" + " · ".join(foot), style="dim")
         self._show(body)
+
+    def on_resize(self) -> None:
+        if self.state == "answer" and self.answer is not None:
+            self.show_answer(self.answer)  # the checks' indented blocks wrap to the new width
 
     def show_brief(self, brief: Brief, topic: str | None) -> None:
         self.state = "brief"
