@@ -90,15 +90,15 @@ def test_name_lists_and_counted_numbers():
     lists = name_lists("However, the United Kingdom, Canada and European Union joined.")
     assert lists and lists[0][1] == ["the United Kingdom", "Canada", "European Union"]
     assert name_lists("Nothing to list here.") == []
-    assert counted("About 500 residents left in 2001 at 4 pm.") == {cit.stem("resident"): ("500", "500 residents")}
+    assert counted("About 500 residents left in 2001 at 4 pm.") == {cit.stem("resident"): ("500", "About 500 residents")}
 
 
 def test_difference_in_partner_lists_between_outlets():
     a, b = _doc("a", *A, outlet="Daily A"), _doc("b", *B, outlet="Wire B")
     found = find_differences([a, b])
     assert len(found) == 1
-    detail, va, vb, _ = found[0]
-    assert "Canada" in detail and "United Kingdom" in detail
+    detail, va, vb = found[0].detail, found[0].a, found[0].b
+    assert found[0].kind == "list" and "Canada" in detail and "United Kingdom" in detail
     assert {va.phrase, vb.phrase} == {"Canada and the United Kingdom", "the United Kingdom, Canada and European Union"}
     # the same outlet is not a disagreement
     assert find_differences([_doc("a", *A, outlet="X"), _doc("b", *B, outlet="X")]) == []
@@ -113,8 +113,8 @@ def test_no_difference_when_the_other_article_names_it_elsewhere():
 def test_number_difference_in_matching_sentences_and_not_across_days():
     c, d = _doc("c", *C, outlet="ABC"), _doc("d", *D, outlet="SBS")
     found = find_differences([c, d])
-    assert [f[0] for f in found] == ["the number of residents"]
-    assert {found[0][1].phrase, found[0][2].phrase} == {"500 residents", "800 residents"}
+    assert [f.detail for f in found] == ["the number of residents"]
+    assert {found[0].a.phrase, found[0].b.phrase} == {"About 500 residents", "About 800 residents"}
     c2, d2 = _doc("c", *C, outlet="ABC", date="2001-12-25"), _doc("d", *D, outlet="SBS", date="2001-12-26")
     assert find_differences([c2, d2]) == []
 
@@ -163,7 +163,9 @@ def test_seeds_like_briefing_cites_both_and_reports_difference(settings):
     assert "[1] (" in user and "Story 1:" in user
     data = json.loads(json.dumps(b.to_json()))
     assert set(data) >= {"topic", "paragraph", "sentences", "citations", "articles_used", "articles_left_out",
-                         "differences", "model", "prompt_tokens", "completion_tokens", "timings"}
+                         "differences", "updates", "only_reported", "repairs", "model", "prompt_tokens",
+                         "completion_tokens", "timings"}
+    assert data["differences"][0]["kind"] == "list" and data["differences"][0]["in_paragraph"]
     assert data["sentences"][0] == {"text": b.sentences[0].text, "citations": [1], "supported": True}
 
 

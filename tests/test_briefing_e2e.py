@@ -10,6 +10,7 @@ import pytest
 
 from bot.config import Settings
 from bot.core.briefing import MAX_TOKENS, Briefer
+from bot.core.briefing.newswriting import pronoun_opener
 from tests.conftest import LEE, MODELS_DIR, SEEDS
 
 pytestmark = pytest.mark.slow
@@ -73,6 +74,19 @@ def test_seeds_briefing(seeds_index, real_model):
         c = v["citation"]
         assert idx.article(c["article_id"])["text"][c["start"]:c["end"]] == c["quote"] and c["n"] >= 1
     assert "European Union" in b.paragraph and re.search(r"Canada and the United Kingdom \[\d\]", b.paragraph)
+    # issue 15: it opens with the sanctions, nothing dangles, and the second difference (who met
+    # the Chinese officials in Alaska) is found too, each side attributed to its own article
+    assert "sanction" in b.sentences[0].text.lower(), b.paragraph
+    assert not any(pronoun_opener(s.text) for s in b.sentences), b.paragraph
+    who = next(d for d in b.differences if d["kind"] == "who")
+    sides = {v["phrase"]: v for v in who["versions"]}
+    assert set(sides) == {"President Joe Biden", "Secretary of State Antony Blinken"}, sides
+    assert {v["citation"]["source_file"] for v in who["versions"]} == files
+    assert len({v["outlet"] for v in who["versions"]}) == 2 and who["in_paragraph"] and diff["in_paragraph"]
+    for v in who["versions"]:
+        assert f"{v['outlet']} says {v['phrase']}" in b.paragraph or \
+            f"{v['outlet'][:1].upper()}{v['outlet'][1:]} says {v['phrase']}" in b.paragraph
+    assert len(b.paragraph.split()) <= 160
 
 
 def test_bushfire_topic_draws_on_several_articles(lee_index, real_model):

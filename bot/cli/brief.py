@@ -58,6 +58,19 @@ def print_brief(b) -> None:
                 n = v["citation"].get("n") or ""
                 mark = f"[{n}] " if n else ""
                 out.print(f"      {escape(mark)}{escape(str(v['outlet']))}: “{escape(' '.join(v['text'].split()))}”")
+    if b.updates:
+        out.print()
+        out.print("[bold]Figures a later report changed:[/]")
+        for d in b.updates:
+            out.print(f"  · {escape(d['detail'])}")
+            for v in d["versions"]:
+                n = v["citation"].get("n") or ""
+                out.print(f"      {escape(f'[{n}] ' if n else '')}{escape(str(v.get('date') or ''))}: “{escape(' '.join(v['text'].split()))}”")
+    if b.only_reported:
+        out.print()
+        out.print("[bold]Reported by one outlet only:[/]")
+        for o in b.only_reported:
+            out.print(f"  · {escape(o['outlet'])}: “{escape(o['text'])}”")
     out.print()
     out.print(f"[bold]Articles used ({len(b.articles_used)}):[/]")
     for a in b.articles_used:

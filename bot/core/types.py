@@ -141,6 +141,9 @@ class Brief:
     articles_used: list[dict] = field(default_factory=list)
     articles_left_out: list[dict] = field(default_factory=list)
     differences: list[dict] = field(default_factory=list)
+    updates: list[dict] = field(default_factory=list)  # a figure a later report changed
+    only_reported: list[dict] = field(default_factory=list)  # what one outlet alone reports
+    repairs: list[dict] = field(default_factory=list)  # sentences whose opening pronoun was repaired or dropped
     model: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -156,6 +159,9 @@ class Brief:
             "articles_used": self.articles_used,
             "articles_left_out": self.articles_left_out,
             "differences": self.differences,
+            "updates": self.updates,
+            "only_reported": self.only_reported,
+            "repairs": self.repairs,
             "model": self.model,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
@@ -174,7 +180,9 @@ class Brief:
                        for s in d.get("sentences", [])],
             citations=[Citation(**c) for c in d.get("citations", [])],
             articles_used=list(d.get("articles_used") or []), articles_left_out=list(d.get("articles_left_out") or []),
-            differences=list(d.get("differences") or []), model=d.get("model", ""),
+            differences=list(d.get("differences") or []), updates=list(d.get("updates") or []),
+            only_reported=list(d.get("only_reported") or []), repairs=list(d.get("repairs") or []),
+            model=d.get("model", ""),
             prompt_tokens=d.get("prompt_tokens", 0), completion_tokens=d.get("completion_tokens", 0),
             timings=dict(d.get("timings") or {}), raw=d.get("raw", ""),
         )

@@ -9,8 +9,9 @@ import re
 
 from bot.core import citations as cit
 from bot.core.grounding import Prepared, add_citation, check_answer, compose, prepare
-from bot.core.briefing.differences import _DIFF_FRAME, CheckedDifference, Version
-from bot.core.briefing.records import MAX_SENTENCES, MAX_WORDS, MIN_SENTENCES, Brief, Doc, Key, _article_ref, short_title, word_count
+from bot.core.briefing.differences import CheckedDifference, Comparison, check_finding, human_date, label, lower_first
+from bot.core.briefing.newswriting import Item, fix_dangling, order_by_time, place_lead, pronoun_opener
+from bot.core.briefing.records import MAX_DIFFS, MAX_SENTENCES, MAX_WORDS, MIN_SENTENCES, Brief, Doc, Key, _article_ref, word_count
 from bot.core.types import Citation, Sentence
 
 
@@ -20,148 +21,109 @@ class Assembly:
     # ------------------------------------------------------------------ assembly
 
     def assemble(self, brief: Brief, raw: str, topic: str | None, packed: list[Prepared], keys: list[Key],
-                 spare: list[Key], diffs: list) -> None:
-        """Checked model sentences, filled up to 4–7 with key sentences, plus the differences
-        sentence; citations renumbered in order of appearance; at most ~150 words."""
+                 spare: list[Key], diffs, scores: dict[str, list[float]] | None = None,
+                 main: set[str] | None = None) -> None:
+        """Checked model sentences, filled up to 4–7 with key sentences, the event stated first,
+        in time order, no dangling pronoun; then the differences between outlets and a changed
+        figure, one plain sentence each; citations renumbered in order of appearance; ~150 words."""
+        comparison = diffs if isinstance(diffs, Comparison) else Comparison(list(diffs), [], [])
+        scores = scores or {}
+        main = main if main is not None else {k.doc.id for k in keys}
         # no question: a briefing sentence need not restate the topic (the checker would reject
         # sentences that do not), and nothing is allowed for restating it
         question = ""
-        sentences, cits, _, _ = check_answer(raw, question, packed)
-        pos = {p.passage.chunk_id: i + 1 for i, p in enumerate(packed)}
-        chosen: list[tuple[str, int]] = []  # (model sentence, 1-based index of its packed passage)
-        for s in sentences:
+
+        def norm(key: Key) -> float:
+            sc = scores.get(key.doc.id) or [0.0]
+            return (sc[key.index] if key.index < len(sc) else 0.0) / (max(sc) or 1.0)
+
+        sentences, cits, _, _ = check_answer(raw, question, packed, keep_unsupported=True)
+        key_of = {p.passage.chunk_id: k for p, k in zip(packed, keys)}
+        chosen: list[Item] = []
+        for pos, s in enumerate(sentences):
             if not s.supported or not s.citations or word_count(s.text) > 55:
                 continue
-            if any(_similar(s.text, t) for t, _ in chosen):
+            if any(_similar(s.text, it.text) for it in chosen):
                 continue  # the small model repeats itself
-            chosen.append((s.text, pos[cits[s.citations[0] - 1].chunk_id]))
+            cid = cits[s.citations[0] - 1].chunk_id
+            prep = next(p for p in packed if p.passage.chunk_id == cid)
+            key = key_of.get(cid)
+            chosen.append(Item(s.text, prep, key, pos, norm(key) if key else 0.0))
 
-        # differences: every one checked; the best one also goes into the paragraph
-        checked_diffs = [d for d in (self._check_difference(*f[:3], question) for f in diffs) if d is not None]
-        n_diff = 1 if checked_diffs else 0
-        diff_words = word_count(checked_diffs[0].text) if checked_diffs else 0
-        chosen = chosen[:MAX_SENTENCES - n_diff]
+        # differences and a changed figure: every one checked; the best go into the paragraph
+        checked = [d for d in (check_finding(f, self.key_passage) for f in comparison.differences) if d is not None]
+        updates = [d for d in (check_finding(f, self.key_passage) for f in comparison.updates) if d is not None]
+        inline_diffs = checked[:MAX_DIFFS] + updates[:1]
+        diff_words = sum(word_count(d.text) for d in inline_diffs)
+        outdated = {(d.second.doc.id, d.second.index) for d in updates[:1]} | \
+            {(d.first.doc.id, d.first.index) for d in updates[:1]}
+        chosen = [it for it in chosen if not it.key or (it.key.doc.id, it.key.index) not in outdated]
+        chosen = chosen[:MAX_SENTENCES - len(inline_diffs)]
 
         # fill up from key sentences (prompt passages first, in story order, then spares)
-        pool = [(" ".join(p.passage.text.split()), p) for p in packed]
-        pool += [(" ".join(p.passage.text.split()), p) for p in prepare([k.passage for k in spare])]
-        # only sentences the checker accepts against their own passage (it cannot match every
-        # spelling, e.g. two-letter names)
-        pool = [(t, p) for t, p in pool if cit.check(t, p.checked, question, p.passage.title).ok]
-        extra: list[tuple[str, Prepared]] = []
-        target_articles = min(3, len({p.passage.article_id for _, p in pool}))
+        pool: list[Item] = []
+        for k, p in list(zip(keys, packed)) + list(zip(spare, prepare([k.passage for k in spare]))):
+            text = " ".join(p.passage.text.split())
+            # only sentences the checker accepts against their own passage (it cannot match every
+            # spelling, e.g. two-letter names), and never an outdated figure
+            if (k.doc.id, k.index) not in outdated and cit.check(text, p.checked, question, p.passage.title).ok:
+                pool.append(Item(text, p, k, None, norm(k)))
+        extra = _fill(chosen, pool, len(inline_diffs), diff_words)
+        order = {id(it): i for i, it in enumerate(pool)}
+        extra.sort(key=lambda e: order[id(e)])  # in story order (main development first), after the model's
 
-        def arts() -> set[str]:
-            return {packed[n - 1].passage.article_id for _, n in chosen} | {p.passage.article_id for _, p in extra}
-
-        def count() -> int:
-            return len(chosen) + len(extra) + n_diff
-
-        def words() -> int:
-            return sum(word_count(t) for t, _ in chosen) + sum(word_count(t) for t, _ in extra) + diff_words
-
-        def fresh(text: str) -> bool:
-            return not any(_similar(text, t) for t, _ in chosen + extra)
-
-        # coverage: draw on at least three articles when there are that many, if it fits
-        for text, prep in pool:
-            if len(arts()) >= target_articles or count() >= MAX_SENTENCES:
-                break
-            if prep.passage.article_id in arts() or not fresh(text) or word_count(text) > 35:
-                continue
-            if words() + word_count(text) > MAX_WORDS and count() >= MIN_SENTENCES:
-                continue
-            extra.append((text, prep))
-        # at least four sentences: short ones first, then any
-        for limit in (35, 10_000):
-            for text, prep in pool:
-                if count() >= MIN_SENTENCES:
-                    break
-                if fresh(text) and word_count(text) <= limit:
-                    extra.append((text, prep))
-        # in story order (main development first), after what the model wrote
-        order = {id(p): i for i, (_, p) in enumerate(pool)}
-        extra.sort(key=lambda e: order[id(e[1])])
+        # read like news: time order, the event first, within ~150 words, nothing dangling
+        items = place_lead(order_by_time(chosen + extra), main)
+        items = _trim(items, len(inline_diffs), diff_words)
+        span = lambda doc, j, i: self.key_passage(doc, i, first=j)  # noqa: E731
+        items, brief.repairs = fix_dangling(items, span)
+        if len(items) + len(inline_diffs) < MIN_SENTENCES:  # a dropped sentence: fill up again
+            more = [it for it in pool if not pronoun_opener(it.text) and not any(_similar(it.text, x.text) for x in items)]
+            items, more_log = fix_dangling(items + more[:MIN_SENTENCES - len(items) - len(inline_diffs)], span)
+            brief.repairs += [x for x in more_log if x not in brief.repairs]
 
         # one checked pass over the whole text, so citations are numbered in order of appearance
-        allp: list[Prepared] = list(packed)
-        for _, p in extra:
-            if all(q.passage.chunk_id != p.passage.chunk_id for q in allp):
-                allp.append(p)
+        allp: list[Prepared] = []
+        for it in items:
+            if all(q.passage.chunk_id != it.prep.passage.chunk_id for q in allp):
+                allp.append(it.prep)
         idx = {p.passage.chunk_id: i + 1 for i, p in enumerate(allp)}
-        lines = [f"{t} [{n}]" for t, n in chosen] + [f"{t} [{idx[p.passage.chunk_id]}]" for t, p in extra]
-        sents, citations, _, _ = check_answer("\n".join(lines), question, allp)
+        lines = [f"{it.text} [{idx[it.prep.passage.chunk_id]}]" for it in items]
+        sents, citations, _, _ = check_answer("\n".join(lines), question, allp) if lines else ([], [], True, "")
         sents = [s for s in sents if s.supported]
-
-        # keep within ~150 words: drop the last ordinary sentences (never below four, never the lead)
-        # (first the last sentence whose article another sentence also cites, so coverage stays)
-        diff_arts = {checked_diffs[0].prep_a.passage.article_id, checked_diffs[0].prep_b.passage.article_id} \
-            if checked_diffs else set()
-        while len(sents) + n_diff > MIN_SENTENCES and sum(word_count(s.text) for s in sents) + diff_words > MAX_WORDS + 10:
-            art = [citations[s.citations[0] - 1].article_id for s in sents]
-            drop = next((i for i in range(len(sents) - 1, 0, -1)
-                         if art[i] in diff_arts or art.count(art[i]) > 1), len(sents) - 1)
-            sents.pop(drop)
+        sents = _as_of(sents, citations)
 
         # cite the differences (after the ordinary sentences) and render the paragraph
         by_chunk = {c.chunk_id: c.n for c in citations}
-        inline: dict[int, tuple[str, str, str]] = {}
-        brief.differences = []
-        for k, d in enumerate(checked_diffs):
+        inline: dict[int, CheckedDifference] = {}
+        listed: dict[str, list] = {"differences": [], "updates": []}
+        for d in checked + updates:
             na = add_citation(d.prep_a, d.support_a, by_chunk, citations)
             nb = add_citation(d.prep_b, d.support_b, by_chunk, citations)
-            brief.differences.append({"detail": d.detail, "versions": [
-                {"outlet": d.who_a, "text": d.prep_a.passage.text, "citation": na},
-                {"outlet": d.who_b, "text": d.prep_b.passage.text, "citation": nb},
-            ]})
-            if k == 0:
-                inline[len(sents)] = (d.lead, d.clause_a, d.clause_b)
+            in_par = d in inline_diffs
+            if in_par:
+                inline[len(sents)] = d
                 sents.append(Sentence(d.text, [na, nb], True))
+            listed["updates" if d.kind == "update" else "differences"].append({
+                "kind": d.kind, "detail": d.detail, "in_paragraph": in_par, "versions": [
+                    {"outlet": d.who_a, "date": d.first.doc.row.date, "text": d.prep_a.passage.text,
+                     "phrase": d.first.phrase, "citation": na},
+                    {"outlet": d.who_b, "date": d.second.doc.row.date, "text": d.prep_b.passage.text,
+                     "phrase": d.second.phrase, "citation": nb}]})
         kept = {n: citations[n - 1] for n in range(1, len(citations) + 1)}
         sents, citations, mapping = _renumber(sents, citations)
-        for d in brief.differences:
+        for d in listed["differences"] + listed["updates"]:
             for v in d["versions"]:
                 old = kept[v["citation"]]
                 v["citation"] = Citation(**{**old.to_json(), "n": mapping.get(old.n, 0),
                                             "chunk_id": old.chunk_id.split("#", 1)[0]}).to_json()
         for c in citations:
             c.chunk_id = c.chunk_id.split("#", 1)[0]
+        brief.differences, brief.updates = listed["differences"], listed["updates"]
+        brief.only_reported = [{"outlet": label(o.doc), "article_id": o.doc.id, "text": o.text}
+                               for o in comparison.only[:6]]
         brief.sentences, brief.citations = sents, citations
         brief.paragraph = compose_brief(sents, inline)
-
-    def _check_difference(self, detail: str, va: Version, vb: Version, question: str) -> "CheckedDifference | None":
-        """The attributed sentence for one difference; each clause must pass the sentence
-        checker against its own passage, or the difference is not reported."""
-        ka, kb = self.key_passage(va.doc, va.index), self.key_passage(vb.doc, vb.index)
-        pa, pb = prepare([ka.passage])[0], prepare([kb.passage])[0]
-        if pa.removed or pb.removed:
-            return None
-        verb = "gives" if detail.startswith("the number of") else "names"
-
-        def clause(v: Version, key: Key, prep: Prepared, first: bool):
-            # the claim (what the article says) is checked; the label is the article's metadata
-            # (outlet, else a short title), so it is not a claim about the passage
-            label = self._label(v.doc, first)
-            sup = cit.check(f"The article {verb} {v.phrase}", prep.checked, f"{_DIFF_FRAME} {detail} {question}",
-                            key.passage.title)
-            return (f"{label} {verb} {v.phrase}", sup) if sup.ok else (None, None)
-
-        clause_a, sa = clause(va, ka, pa, True)
-        clause_b, sb = clause(vb, kb, pb, False)
-        if clause_a is None or clause_b is None:
-            return None  # never report what the passages do not say
-        lead = f"Accounts differ on {detail}"
-        who = lambda d: d.row.outlet or d.row.title or d.row.file  # noqa: E731
-        return CheckedDifference(detail, lead, clause_a, clause_b, pa, pb, sa, sb, who(va.doc), who(vb.doc))
-
-    @staticmethod
-    def _label(doc: Doc, first: bool) -> str:
-        if doc.row.outlet:
-            return doc.row.outlet
-        title = short_title(doc.row.title, 4)
-        if title:
-            return f"{'an article' if first else 'another'} ({title})"
-        return "an article" if first else "another"
 
     def account(self, brief: Brief, docs: list[Doc], dups: list[dict], groups: list[list[int]]) -> None:
         cited: dict[str, list[int]] = {}
@@ -182,17 +144,78 @@ class Assembly:
         brief.articles_left_out = left + dups
 
 
-def compose_brief(sents: list[Sentence], inline: dict[int, tuple[str, str, str]] | None = None) -> str:
+def compose_brief(sents: list[Sentence], inline: dict[int, CheckedDifference] | None = None) -> str:
     """The paragraph: like `compose`, but a differences sentence carries each citation after
     the clause it supports."""
     out = []
     for i, s in enumerate(sents):
         if inline and i in inline and len(s.citations) == 2:
-            lead, a, b = inline[i]
-            out.append(f"{lead}: {a} [{s.citations[0]}], while {b} [{s.citations[1]}].")
+            out.append(inline[i].render(s.citations[0], s.citations[1]))
         else:
             out.append(compose([s]))
     return " ".join(out)
+
+
+def _fill(chosen: list[Item], pool: list[Item], n_diff: int, diff_words: int) -> list[Item]:
+    """Key sentences added to the model's: first from articles not yet cited (up to three
+    articles), then short ones, then any, until there are four sentences."""
+    extra: list[Item] = []
+    target_articles = min(3, len({it.prep.passage.article_id for it in pool}))
+
+    def arts() -> set[str]:
+        return {it.prep.passage.article_id for it in chosen + extra}
+
+    def count() -> int:
+        return len(chosen) + len(extra) + n_diff
+
+    def words() -> int:
+        return sum(word_count(it.text) for it in chosen + extra) + diff_words
+
+    def fresh(text: str) -> bool:
+        return not any(_similar(text, it.text) for it in chosen + extra)
+
+    for it in pool:
+        if len(arts()) >= target_articles or count() >= MAX_SENTENCES:
+            break
+        if it.prep.passage.article_id in arts() or not fresh(it.text) or word_count(it.text) > 35:
+            continue
+        if words() + word_count(it.text) > MAX_WORDS and count() >= MIN_SENTENCES:
+            continue
+        extra.append(it)
+    for limit in (35, 10_000):
+        for it in pool:
+            if count() >= MIN_SENTENCES:
+                break
+            if fresh(it.text) and word_count(it.text) <= limit:
+                extra.append(it)
+    return extra
+
+
+def _trim(items: list[Item], n_diff: int, diff_words: int) -> list[Item]:
+    """Within ~150 words: drop the last ordinary sentences (never below four, never the lead),
+    first one whose article another sentence also cites, so coverage stays."""
+    items = list(items)
+    while len(items) + n_diff > MIN_SENTENCES and sum(word_count(it.text) for it in items) + diff_words > MAX_WORDS + 10:
+        art = [it.prep.passage.article_id for it in items]
+        drop = next((i for i in range(len(items) - 1, 0, -1) if art.count(art[i]) > 1), len(items) - 1)
+        if drop == 0:
+            break
+        items.pop(drop)
+    return items
+
+
+def _as_of(sents: list[Sentence], citations: list[Citation]) -> list[Sentence]:
+    """When the sentences come from reports of more than one day, the first one from the newest
+    day says so ("As of 26 December 2001, …"); the date is the article's, not a claim."""
+    dates = [citations[s.citations[0] - 1].date or "" if s.citations else "" for s in sents]
+    if len({d for d in dates if d}) < 2:
+        return sents
+    newest = max(d for d in dates if d)
+    i = dates.index(newest)
+    s = sents[i]
+    out = list(sents)
+    out[i] = Sentence(f"As of {human_date(newest)}, {lower_first(s.text)}", s.citations, s.supported, s.reason)
+    return out
 
 
 def _renumber(sents: list[Sentence], citations: list[Citation]) -> tuple[list[Sentence], list[Citation], dict[int, int]]:

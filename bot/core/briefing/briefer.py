@@ -11,7 +11,7 @@ from bot.core import prompts
 from bot.core.grounding import Prepared, prepare
 from bot.core.session import Session
 from bot.core.briefing.assembly import Assembly, _drop_cut_off
-from bot.core.briefing.differences import find_differences
+from bot.core.briefing.differences import Comparison, compare
 from bot.core.briefing.records import Brief, Doc, Key, _ms, short_title
 from bot.core.briefing.selection import Selection, cluster, idf_of, sentence_scores
 from bot.core.types import Passage
@@ -123,13 +123,14 @@ class Briefer(Selection, Assembly, Session):
         system_cost = model.count_tokens(prompts.load(self.settings.prompts_dir, "brief.system").render()) + 80
         max_tokens = self.settings.brief_max_tokens  # default MAX_TOKENS
         budget = max(120, min(self.passage_budget, model.n_ctx - max_tokens - system_cost - 64))
-        keys, spare, _ = self.plan(docs, groups, topic, model.count_tokens, budget)
+        keys, spare, scores = self.plan(docs, groups, topic, model.count_tokens, budget)
         prepared = prepare([k.passage for k in keys])
         ok = [(p, k) for p, k in zip(prepared, keys) if not p.removed]  # planted instructions: never a key passage
         packed, keys = [p for p, _ in ok], [k for _, k in ok]
         spare = [k for k in spare if not prepare([k.passage])[0].removed]
         main = groups[0] if groups else []
-        diffs = find_differences([docs[i] for i in main]) if len(main) > 1 else []
+        comparison = compare([docs[i] for i in main], self.index.embedder.embed) if len(main) > 1 else \
+            Comparison([], [], [])
         timings["extract_ms"] = _ms(t2)
 
         # generation
@@ -158,7 +159,7 @@ class Briefer(Selection, Assembly, Session):
 
         t4 = time.perf_counter()
         raw = _drop_cut_off(raw)
-        self.assemble(brief, raw, topic, packed, keys, spare, diffs)
+        self.assemble(brief, raw, topic, packed, keys, spare, comparison, scores, {docs[i].id for i in main})
         self.account(brief, docs, dups, groups)
         timings["check_ms"] = _ms(t4)
         timings["total_ms"] = _ms(t0)

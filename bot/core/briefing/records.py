@@ -18,6 +18,7 @@ DENSE_RELEVANT = 0.35  # cosine of topic and passage for a dense-only hit to cou
 CLUSTER_THRESHOLD = 0.55  # cosine of article vectors: same event
 # the shape of the paragraph and of key sentences (fixed: the prompt and the checks assume them)
 MIN_SENTENCES, MAX_SENTENCES, MAX_WORDS = 4, 7, 150
+MAX_DIFFS = 2  # differences written into the paragraph (all are in `differences`)
 MIN_WORDS_KEY, MAX_WORDS_KEY = 6, 45  # key sentences outside this range are skipped
 _JUNK = re.compile(r"https?://|pic\.twitter|t\.co/|@\w+\)|\(RELATED|^\W*$|developing story", re.I)
 

@@ -193,8 +193,10 @@ class Selection:
         doc.chunks = spans or [(f"{doc.id}:0", 0, len(doc.text))]
         return doc.chunks
 
-    def key_passage(self, doc: Doc, i: int, score: float = 0.0) -> Key:
-        a, b = doc.sentences[i]
+    def key_passage(self, doc: Doc, i: int, score: float = 0.0, first: int | None = None) -> Key:
+        """Sentence `i` of the article as a passage (from sentence `first` on, when given: a
+        sentence with the one that names what its pronoun stands for)."""
+        a, b = doc.sentences[i if first is None else first][0], doc.sentences[i][1]
         chunk = next((c for c in self.chunk_spans(doc) if c[1] <= a and b <= c[2]), None) or \
             next((c for c in self.chunk_spans(doc) if c[1] <= a < c[2]), self.chunk_spans(doc)[0])
         r = doc.row
