@@ -49,6 +49,7 @@ async def test_tui_answers_with_real_model(settings, real_model, real_embedder):
         article_span = app.screen.span
     assert streamed
     assert not answer.refused, answer.to_json()
+    assert "Checks" in shown and "✓ Sentence 1" in shown and "evidence: “" in shown  # the checks view
     for name in ("Wang Junzheng", "Chen Mingguo"):
         assert name in shown
         assert any(name in c.quote for c in answer.citations)  # the cited quote holds the name
@@ -57,3 +58,39 @@ async def test_tui_answers_with_real_model(settings, real_model, real_embedder):
         text = render_source(c)
         assert [text.plain[s.start:s.end] for s in text.spans if str(s.style) == QUOTE_STYLE] == [c.quote]
     assert article_span == (answer.citations[0].start, answer.citations[0].end)
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_tui_cancel_while_the_real_model_reads_the_prompt(settings, real_model, real_embedder):
+    """Esc while llama.cpp reads the prompt: the UI is ready at once and the model lets go within
+    2 s (it stops between prompt batches), and the next question is answered."""
+    from bot.core.answering import Answerer
+    from bot.core.index import Index
+
+    index = Index(settings, embedder=real_embedder)
+    index.ingest(sorted(SEEDS.glob("*.txt")))
+    real_model.llm.reset()  # a cold prompt cache: the whole prompt is read
+    app = build_app(settings, answerer=Answerer(settings, index=index, model=real_model), index=index,
+                    cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = app.main
+        while main.index_counts is None:
+            await pilot.pause(0.05)
+        main.question.value = "Which officials were sanctioned?"
+        await pilot.press("enter")
+        t0 = time.monotonic()
+        while "Reading" not in main.answer_view.render().plain:
+            assert time.monotonic() - t0 < 120, "never started reading the prompt"
+            await pilot.pause(0.02)
+        await pilot.pause(0.5)  # well inside the prompt (several seconds on 2 cores)
+        run = main.run
+        t1 = time.monotonic()
+        await pilot.press("escape")
+        ready = time.monotonic() - t1
+        assert not main.busy and "Cancelled." in main.answer_view.render().plain
+        while not run.done.is_set():
+            assert time.monotonic() - t1 < 2.0, "the model went on reading the prompt after Esc"
+            await pilot.pause(0.02)
+        released = time.monotonic() - t1
+    assert ready < 0.5 and released < 2.0
