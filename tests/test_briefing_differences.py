@@ -149,3 +149,11 @@ def _key_source(docs):
     for j, d in enumerate(docs):  # the fake index names its articles a000, a001, ...
         d.chunks = [(f"{d.id}:0", 0, len(d.text))]
     return br
+
+
+def test_two_different_roles_of_one_person_may_both_be_true():
+    a = _doc("a", "Poll", "Voters went to the polls across Australia on Saturday. "
+                          "Prime Minister John Howard said the campaign had been hard fought.", outlet="Herald")
+    b = _doc("b", "Election", "Voters went to the polls across Australia on Saturday. "
+                              "John Howard, the Liberal leader, said the campaign had been hard fought.", outlet="Courier")
+    assert find_differences([a, b], embed=EMBED) == []

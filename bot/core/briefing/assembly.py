@@ -75,6 +75,8 @@ class Assembly:
         # read like news: time order, the event first, within ~150 words, nothing dangling
         items = place_lead(order_by_time(chosen + extra), main)
         items = _trim(items, len(inline_diffs), diff_words)
+        while len(inline_diffs) > 1 and sum(word_count(it.text) for it in items) + diff_words > MAX_WORDS + 10:
+            diff_words -= word_count(inline_diffs.pop().text)  # still listed in `differences`
         span = lambda doc, j, i: self.key_passage(doc, i, first=j)  # noqa: E731
         items, brief.repairs = fix_dangling(items, span)
         if len(items) + len(inline_diffs) < MIN_SENTENCES:  # a dropped sentence: fill up again

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from bot.core import citations as cit
-from bot.core.briefing.differences.claims import (clause_from, counted, entity_key, mentions_person, name_lists,
+from bot.core.briefing.differences.claims import (_MODIFIERS, clause_from, counted, entity_key, mentions_person, name_lists,
                                                    persons, whens)
 from bot.core.briefing.records import _JUNK, Doc, _join
 
@@ -215,7 +215,8 @@ def _who(da: Doc, db: Doc, s: _Sent, t: _Sent, c: float, sa: list[_Sent], sb: li
 
 
 def _roles(da: Doc, db: Doc, sa: list[_Sent], sb: list[_Sent], seen: set) -> list[Finding]:
-    """One person given different roles ("the director" vs "the deputy director")."""
+    """One person given another rank of the same role ("Commissioner" vs "Deputy Commissioner",
+    "President" vs "former President"); two different roles may both be true."""
     out = []
     first_b: dict[str, tuple[_Sent, object]] = {}
     for t in sb:
@@ -229,8 +230,8 @@ def _roles(da: Doc, db: Doc, sa: list[_Sent], sb: list[_Sent], seen: set) -> lis
                 continue
             done.add(p.key)
             t, q = first_b[p.key]
-            if p.role_words() == q.role_words():
-                continue
+            if p.role_words() == q.role_words() or not (p.role_words() ^ q.role_words()) <= _MODIFIERS:
+                continue  # "Prime Minister" and "Liberal leader" can both be true: only a rank differs
             key = ("role", p.key)
             if key in seen:
                 continue
