@@ -37,6 +37,80 @@ def test_context_overflow_is_a_clear_error():
         small.close()
 
 
+@pytest.mark.slow
+def test_cancel_stops_while_the_prompt_is_being_read(real_model):
+    """The prompt is read in slices (PREFILL_SLICE tokens) with the cancel flag checked between them:
+    a cancel 0.5 s into a ~13 s prompt returns within 2 s, and the model answers normally after."""
+    import threading
+    import time
+
+    long = [{"role": "user", "content": "Summarise: " + "the council met on Tuesday to discuss roads. " * 90}]
+    timer = threading.Timer(0.5, real_model.cancel)
+    t0 = time.perf_counter()
+    timer.start()
+    pieces = list(real_model.stream(long, max_tokens=16))
+    took = time.perf_counter() - t0
+    assert real_model.last.prompt_tokens > 800 and pieces == [] and real_model.cancel_event.is_set()
+    assert took < 2.5, f"cancel took {took - 0.5:.1f} s after it was asked for"
+    assert "5" in real_model.complete(MSGS, max_tokens=8)  # the next call is not disturbed
+
+
+class _StubLlama:
+    """What LocalLlama._prefill uses of llama_cpp.Llama: eval, reset, n_tokens, the KV cache."""
+
+    def __init__(self, on_eval=None):
+        self.n_tokens = 0
+        self.evals: list[int] = []
+        self.removed_from: list[int] = []
+        self.on_eval = on_eval
+        outer = self
+
+        class Ctx:
+            def kv_cache_seq_rm(self, seq, p0, p1):
+                outer.removed_from.append(p0)
+                return True
+
+        self._ctx = Ctx()
+
+    def reset(self):
+        self.n_tokens = 0
+
+    def eval(self, batch):
+        self.evals.append(len(batch))
+        self.n_tokens += len(batch)
+        if self.on_eval:
+            self.on_eval(len(self.evals))
+
+
+def _local(stub) -> LocalLlama:
+    m = LocalLlama("unused.gguf")
+    m._llm = stub  # never loaded: the property hands out the stub
+    return m
+
+
+def test_the_prompt_is_read_in_slices_and_the_last_one_is_left_to_generation():
+    from bot.backends.llm import PREFILL_SLICE as S
+
+    stub = _StubLlama()
+    assert _local(stub)._prefill(list(range(4 * S + 44)), 0) is True
+    assert stub.evals == [S, S, S, S] and stub.n_tokens == 4 * S  # create_completion reads the last 44
+    stub = _StubLlama()
+    stub.n_tokens = 150
+    assert _local(stub)._prefill(list(range(100 + 3 * S + 8)), 100) is True
+    assert stub.removed_from == [100] and stub.evals == [S, S, S]  # the cached 100 are kept, not re-read
+    stub = _StubLlama()
+    assert _local(stub)._prefill(list(range(S)), 0) is True and stub.evals == []  # one slice: nothing before
+
+
+def test_a_cancel_stops_the_prompt_between_slices():
+    from bot.backends.llm import PREFILL_SLICE as S
+
+    holder = {}
+    stub = _StubLlama(on_eval=lambda n: n == 2 and holder["m"].cancel())
+    m = holder["m"] = _local(stub)
+    assert m._prefill(list(range(10 * S)), 0) is False and stub.evals == [S, S]
+
+
 def test_scripted_model_replays_and_records():
     m = ScriptedModel(["first answer [1].", lambda msgs: "echo " + msgs[-1]["content"]])
     assert m.complete([{"role": "user", "content": "q1"}]) == "first answer [1]."

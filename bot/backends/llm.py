@@ -31,6 +31,11 @@ class GenStats:
     cached_tokens: int = 0  # prompt tokens reused from the previous call's KV cache
 
 
+# Prompt tokens read per llama.cpp decode before the cancel flag is checked again: ~1 s of prompt
+# on 2 cores for the 1.5B model, and no slower in total than one big batch (measured: see README).
+PREFILL_SLICE = 64
+
+
 class ContextOverflow(NewsbotError):
     def __init__(self, needed: int, n_ctx: int):
         super().__init__(
@@ -209,6 +214,10 @@ class LocalLlama(ChatModel):
             stats.cached_tokens = self._cached_prefix(tokens)
             t0 = time.perf_counter()
             try:
+                if not self._prefill(tokens, stats.cached_tokens):
+                    stats.total_ms = stats.first_token_ms = (time.perf_counter() - t0) * 1000
+                    self.last = stats  # cancelled while reading the prompt: nothing generated
+                    return
                 it = llm.create_completion(tokens, max_tokens=max_tokens, temperature=self.temperature,
                                            top_k=1 if self.temperature == 0 else 40, seed=self.seed,
                                            stop=stop, stream=True, grammar=self._grammar(grammar))
@@ -230,6 +239,28 @@ class LocalLlama(ChatModel):
             if stats.first_token_ms is None:
                 stats.first_token_ms = stats.total_ms
             self.last = stats
+
+    def _prefill(self, tokens: list[int], common: int) -> bool:
+        """Read the prompt's new tokens a slice at a time, checking the cancel flag between slices, so
+        a cancel stops the prompt within about one slice's time rather than after all of it (a
+        llama.cpp decode cannot be interrupted from Python). The last slice is left to
+        `create_completion`, which then finds the rest in the KV cache as a prefix and evaluates
+        only that slice: no token is read twice. False when cancelled."""
+        llm = self.llm
+        new = len(tokens) - common
+        stop = len(tokens) - (new % PREFILL_SLICE or PREFILL_SLICE)  # the tail create_completion reads
+        if stop <= common:
+            return not self.cancel_event.is_set()
+        if common > 0 and llm._ctx.kv_cache_seq_rm(-1, common, -1):
+            llm.n_tokens = common
+        else:
+            llm.reset()
+            common = 0
+        for start in range(common, stop, PREFILL_SLICE):
+            if self.cancel_event.is_set():
+                return False
+            llm.eval(tokens[start:min(start + PREFILL_SLICE, stop)])
+        return not self.cancel_event.is_set()
 
     def yes_probability(self, messages: list[dict]) -> float | None:
         """P(yes) from the logits of the reply's first token (yes/Yes vs no/No); the prompt's prefix
