@@ -82,7 +82,8 @@ def render_checks(answer: Answer, width: int = 0) -> Text:
             out.append(" ⚠ unchecked", style="bold red")
         for ev in s.evidence:
             out.append("\n")
-            indented(out, "   evidence: ", "dim", f"“{ev}”", "italic", width, 5)
+            quoted = ev if ev[:1] in "“\"‘'" else f"“{ev}”"  # a sentence that opens a quote brings its own marks
+            indented(out, "   evidence: ", "dim", quoted, "italic", width, 5)
         for passed, words in check_lines(question, s, repair):
             out.append("\n")
             indented(out, f"   {PASS if passed else FAIL} ", "green" if passed else "bold red", words,
