@@ -31,8 +31,9 @@ class GenStats:
     cached_tokens: int = 0  # prompt tokens reused from the previous call's KV cache
 
 
-# Prompt tokens read per llama.cpp decode before the cancel flag is checked again: ~1 s of prompt
-# on 2 cores for the 1.5B model, and no slower in total than one big batch (measured: see README).
+# Prompt tokens read per llama.cpp decode before the cancel flag is checked again: under 1 s of
+# prompt on 2 cores for the 1.5B model, at ~1-3% on first-token time against one big batch
+# (scripts/cancel_timing.py; README, Limits). A decode cannot be interrupted from Python.
 PREFILL_SLICE = 64
 
 
