@@ -26,7 +26,9 @@ from bot.tui.navigation import SourcesAndScreens
 from bot.tui.render import answer_plain, brief_plain, plural, source_plain
 from bot.tui.running import Runs
 from bot.tui.screens import describe
-from bot.tui.widgets import AnswerView, BriefExtras, SourcesPane, StatusLine, brief_citations, why_no_sources
+from bot.tui.widgets import (
+    AnswerView, BriefExtras, QuestionBox, SourcesPane, StatusLine, brief_citations, why_no_sources,
+)
 
 EXAMPLE = "Which officials were sanctioned?"
 
@@ -96,7 +98,7 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
         self.model_name = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=f"Ask, e.g. {EXAMPLE} (Enter asks; Esc leaves the box)", id="question")
+        yield QuestionBox(placeholder=f"Ask, e.g. {EXAMPLE} (Enter asks; Esc leaves the box)", id="question")
         with Horizontal(id="main"):
             with VerticalScroll(id="answer-pane"):
                 yield AnswerView(id="answer")
@@ -118,8 +120,8 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
         return self.query_one(SourcesPane)
 
     @property
-    def question(self) -> Input:
-        return self.query_one("#question", Input)
+    def question(self) -> QuestionBox:
+        return self.query_one("#question", QuestionBox)
 
     def on_mount(self) -> None:
         self.question.cursor_blink = self.app.cursor_blink
@@ -137,12 +139,10 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
 
     # -- status --------------------------------------------------------------------------------
     def set_status(self, text: str) -> None:
-        parts = []
+        parts = [text] if text else []  # first: what is happening (and "Esc cancels") is never cut off
         if self.index_counts is not None:
             parts.append(f"{plural(self.index_counts[0], 'article')}, {plural(self.index_counts[1], 'chunk')}")
         parts.append(f"model {self.model_name or self.app.model_label}")
-        if text:
-            parts.append(text)
         self.query_one(StatusLine).update(" · ".join(parts))
         self.refresh_bindings()  # Esc shows in the footer only while it does something
 
@@ -171,6 +171,7 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
     async def _submitted(self, event: Input.Submitted) -> None:
         question = event.value.strip()
         if question:
+            self.question.asked = question
             await self.ask(question)
 
     def _continue_thread(self, answer: Answer) -> None:

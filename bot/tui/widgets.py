@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import ListItem, ListView, Static
+from textual.widgets import Input, ListItem, ListView, Static
 
 from bot.core.types import Answer, Brief, Citation
 from bot.tui.checks import render_checks
@@ -19,6 +20,22 @@ from bot.tui.render import (  # noqa: F401 (re-exported: the tests and screens i
     CURSOR, MARKER_STYLE, QUOTE_STYLE, UNCHECKED_STYLE, article_paragraphs, brief_citations, brief_footer,
     differences, find_quote, highlight, marker, plural, render_brief, render_sentences, render_source,
 )
+
+
+class QuestionBox(Input):
+    """The question box. `/` is the key for "ask": typed into the box while it is empty or still
+    holds the question just asked, it selects that text for replacing instead of typing a slash
+    (focus stays in the box while an answer is written, and at start)."""
+
+    asked = ""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character == "/" and self.value.strip() in ("", self.asked):
+            event.stop()
+            event.prevent_default()
+            self.select_all()
+            return
+        await super()._on_key(event)
 
 
 class AnswerView(Static):
