@@ -127,3 +127,14 @@ def test_a_refusal_says_why_in_words_and_lists_the_closest_passages(monkeypatch,
     assert data["closest"][0] == {"source_file": "a.txt", "title": "Plane crash",
                                   "snippet": CRASH.text}
     assert "sentences" in data and "refusal_reason" in data  # the old fields stay
+
+
+def test_a_hyphenated_name_is_found_by_its_parts_and_the_failed_part_is_the_one_quoted():
+    a = _refused("What was on the Dubbo-Sydney plane?", [_p("The plane flew from Dubbo to Sydney.")], "declined",
+                 "the model found no answer in the passages")
+    assert "no passage found mentions" not in explain.refusal(a).why
+    a = _refused("Who died, and how old was the pilot?", [CRASH], "answered",
+                 "only part of the question was answered (The pilot died.); no sentence of the answer passed the checks: …",
+                 rejected=["not in the evidence: He was 45"],
+                 raw="Evidence: 1\nAnswer: The pilot died [1].\n--- next part ---\nEvidence: 2\nAnswer: He was 45 [2].")
+    assert "the model's answer (“He was 45.”)" in explain.refusal(a).why

@@ -98,7 +98,8 @@ def print_answer(answer, streamed: bool = False) -> None:
             out.print("[dim]closest passages:[/]")
             for c in r.closest:
                 snippet = f": {escape(c.snippet)}" if c.snippet else ""
-                out.print(f"  · {escape(c.title)} [dim]({escape(c.source_file)})[/]{snippet}")
+                head = f"{escape(c.title)} [dim]({escape(c.source_file)})[/]" if c.title else escape(c.source_file)
+                out.print(f"  · {head}{snippet}")
     else:
         out.print(escape(answer.answer))
     question = answer.standalone or answer.question

@@ -132,8 +132,9 @@ def _inner(answer: Answer, question: str, texts: str, reason: str) -> str:
 def _plain(rejected: str) -> str:
     """One of the checks' reasons (bot.core.answering) as a reader would put it."""
     m = re.match(r"not in the evidence: (.*)", rejected)
-    if m:
-        return f"“{m.group(1).strip()}” is not in them"
+    if m:  # the checks keep 80 characters of the sentence
+        said = m.group(1).strip()
+        return f"“{said}{'…' if len(m.group(1)) >= 80 else ''}” is not in them"
     if rejected == "restates the question":
         return "it only restated the question"
     m = re.match(r"not an? (\w+)$", rejected)
@@ -156,9 +157,10 @@ def _plain(rejected: str) -> str:
 
 
 def _model_said(raw: str) -> str:
-    """The model's first answer line ("Answer: …"), without its markers, shortened."""
-    m = re.search(r"answer\s*:\s*([^\n]+)", raw or "", re.I)
-    text = cit.parse_markers(m.group(1))[0].strip() if m else ""
+    """The model's last answer line ("Answer: …": a retry's, or the part that failed), without its
+    markers, shortened."""
+    found = re.findall(r"answer\s*:\s*([^\n]+)", raw or "", re.I)
+    text = cit.parse_markers(found[-1])[0].strip() if found else ""
     return text if len(text) <= 100 else text[:100].rsplit(" ", 1)[0] + "…"
 
 
@@ -195,7 +197,9 @@ def _missing_names(question: str, texts: str) -> list[str]:
     for span in checking.name_spans(q):
         span = re.sub(r"['’]s$", "", span)
         toks = [cit.stem(w) for w in cit.words(span) if cit.stem(w) in named]
-        if toks and not any(t in have for t in toks):
+        # "Paris-Miami" is there when "Paris" and "Miami" are
+        there = lambda t: t in have or ("-" in t and all(cit.stem(x) in have for x in t.split("-") if x))
+        if toks and not any(there(t) for t in toks):
             out.append(span)
     return out
 
