@@ -236,7 +236,7 @@ def test_theme_option(tui_settings):
 
 @pytest.mark.anyio
 async def test_slash_in_the_box_never_types_a_slash_over_the_asked_question(tui_settings, seeded):
-    app, _ = make(tui_settings, index=seeded[1], delay=0.05)
+    app, _ = make(tui_settings, index=seeded[1], delay=0.2)
     async with app.run_test(size=(100, 30)) as pilot:
         main = app.main
         await until(pilot, lambda: main.index_counts is not None)
@@ -245,9 +245,9 @@ async def test_slash_in_the_box_never_types_a_slash_over_the_asked_question(tui_
         assert main.question.value == ""
         await pilot.press(*QUESTION, "enter")  # focus stays in the box while the answer is written
         assert main.busy and app.focused is main.question
+        status = text_of(main.query_one("#status"))
+        assert status.split(" · ")[0].endswith("Esc cancels")  # what runs comes first: never cut off
         await pilot.press("slash", *"Who")  # `/` selects the asked question; typing replaces it
         assert main.question.value == "Who"
         await pilot.press(*"/7")  # a slash inside a new question is typed
         assert main.question.value == "Who/7"
-        status = text_of(main.query_one("#status"))
-        assert status.split(" · ")[0].endswith("Esc cancels")  # what runs comes first: never cut off
