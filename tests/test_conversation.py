@@ -136,3 +136,10 @@ def test_they_is_a_team_or_country_not_a_venue_and_a_fragment_carries_the_questi
     assert standalone("And in their first innings of the second Test?", turns) == (
         "And in South Africa's first innings of the second Test? "
         "(after: For what total were South Africa bowled out at the Adelaide Oval?)")
+
+
+def test_her_before_a_noun_is_a_possessive_and_before_a_preposition_an_object():
+    turns = [Turn("Who won the Dunmore election?", "Ruth Okafor won [1].")]
+    assert standalone("What is her party?", turns) == "What is Ruth Okafor's party?"
+    assert standalone("Who beat her in the final?", turns) == "Who beat Ruth Okafor in the final?"
+    assert standalone("Who congratulated her?", turns) == "Who congratulated Ruth Okafor?"

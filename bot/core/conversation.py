@@ -138,7 +138,22 @@ def _person(last: Turn) -> str | None:
 def _bound(question: str, pronoun: re.Pattern) -> bool:
     """A possessive owned by the question's own subject: "Which president cut short his holiday?"."""
     m = pronoun.search(question)
-    return bool(m and m.group(1).lower() in ("his", "her", "hers", "their", "theirs") and _SUBJECT_WH.search(question))
+    return bool(m and (_possessive(m) or m.group(1).lower() in ("their", "theirs")) and _SUBJECT_WH.search(question))
+
+
+# words after "her" that make it an object ("beat her in", "told her that"), not a possessive ("her age")
+_AFTER_OBJECT = frozenset("""in on at to for from with by about after before during since than that as and or but
+when where why how if so then again there here yesterday today""".split())
+
+
+def _possessive(m: re.Match) -> bool:
+    word = m.group(1).lower()
+    if word in ("his", "hers"):
+        return True
+    if word != "her":
+        return False
+    nxt = re.match(r"\s+([A-Za-z][\w'’-]*)", m.string[m.end():])
+    return bool(nxt) and nxt.group(1).lower() not in _AFTER_OBJECT
 
 
 def _join(names: list[str]) -> str:
@@ -163,7 +178,7 @@ def standalone(question: str, turns: list[Turn]) -> str:
     elif _SINGULAR.search(out) and not _bound(out, _SINGULAR):
         one = _person(last)
         if one:
-            out = _SINGULAR.sub(lambda m: one + "'s" if m.group(1).lower() in ("his", "hers") else one, out, count=1)
+            out = _SINGULAR.sub(lambda m: one + "'s" if _possessive(m) else one, out, count=1)
         else:
             unresolved = True
     if unresolved or _FRAGMENT.search(question) or (out == question and _LEANS.search(question)):
