@@ -242,11 +242,9 @@ class LocalLlama(ChatModel):
             self.last = stats
 
     def _prefill(self, tokens: list[int], common: int) -> bool:
-        """Read the prompt's new tokens a slice at a time, checking the cancel flag between slices, so
-        a cancel stops the prompt within about one slice's time rather than after all of it (a
-        llama.cpp decode cannot be interrupted from Python). The last slice is left to
-        `create_completion`, which then finds the rest in the KV cache as a prefix and evaluates
-        only that slice: no token is read twice. False when cancelled."""
+        """Read the prompt's new tokens a slice at a time, the cancel flag checked between slices; the
+        last slice is left to `create_completion`, which finds the rest as a cached prefix (no token
+        is read twice). False when cancelled."""
         llm = self.llm
         new = len(tokens) - common
         stop = len(tokens) - (new % PREFILL_SLICE or PREFILL_SLICE)  # the tail create_completion reads
