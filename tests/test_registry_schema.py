@@ -200,7 +200,7 @@ def test_read_only_index_with_no_version_is_refused(tmp_path, monkeypatch):
 def test_stories_of_an_old_index_are_added_by_the_upgrade_and_filled_on_first_read(tmp_path):
     """Schema 3 adds the story columns; the first read that needs stories fills them (no vector
     store here: the article's opening is embedded)."""
-    from fakes import HashEmbedder
+    from tests.fakes import HashEmbedder
     from bot.store.stories import assign_stories
 
     root = tmp_path / "index"
@@ -216,7 +216,7 @@ def test_stories_of_an_old_index_are_added_by_the_upgrade_and_filled_on_first_re
 
 
 def test_read_only_old_index_gets_its_stories_in_memory(tmp_path, monkeypatch):
-    from fakes import HashEmbedder
+    from tests.fakes import HashEmbedder
     from bot.store.stories import assign_stories
 
     root = tmp_path / "index"

@@ -37,6 +37,6 @@ def test_article_record_is_typed_and_prints_as_before():
 
     listed = ArticleRecord(id="a1", title="T", outlet="O", date="2024-01-02", file="f.txt", files=["f.txt"], chunks=2)
     assert list(listed.to_json()) == ["id", "title", "outlet", "date", "url", "author", "file", "files", "path",
-                                      "chunks", "hash", "dup_of"]  # the keys `articles --json` always printed
+                                      "chunks", "hash", "dup_of", "story"]  # the keys `articles --json` printed, + story
     read = ArticleRecord(id="a1", title="T", text="Body.")
     assert read.to_json()["text"] == "Body." and read["text"] == read.text and read.get("nope", 1) == 1

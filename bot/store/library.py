@@ -281,7 +281,10 @@ class Index(BaseIndex):
         lo, hi = _search.date_filters(since, until)
         self.check()
         files = self.registry.file_names()
-        story = self.stories()
+        try:
+            story = self.stories()
+        except IndexError_:  # e.g. a full disk or a read-only store: list them with the stories kept so far
+            story = self.registry.story_of()
         out = []
         for r in self.registry.article_list():
             d = dict(r)

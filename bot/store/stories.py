@@ -237,7 +237,7 @@ def lead_text(text: str) -> str:
 
 def _save(lib, changed: list[tuple]) -> None:
     """Write the story columns (and the method they were made by); skipped when another process
-    holds the index (it will assign them itself, or the next reader will)."""
+    holds the index (it will assign them itself, or the next reader will) or it cannot be written."""
     from bot.errors import IndexError_
 
     if lib._run is not None:  # inside an ingest: the write lock is ours already
@@ -247,7 +247,7 @@ def _save(lib, changed: list[tuple]) -> None:
         with lib.write_lock(timeout=0):
             lib.registry.set_stories(changed, STORY_METHOD)
     except IndexError_:
-        pass
+        pass  # busy, read-only or a full disk: computed again by the next reader
 
 
 def _article_vectors(lib, rows: list) -> dict[str, np.ndarray]:
