@@ -134,7 +134,7 @@ def test_invented_articles_group_into_stories_with_independent_reports(tmp_path,
     _write(news, "volcano.json", VOLCANO, "Tribune", "2024-05-12")
     with Index(real_settings, embedder=real_embedder) as idx:
         rep = idx.ingest([news])
-        assert rep.near_duplicates == 1
+        assert rep.near_duplicates == 1 and rep.stories == 4
         groups = _by_story(idx)
         assert sorted(map(sorted, groups.values())) == [
             ["ferry_gazette.json", "ferry_tribune.json"], ["football.json"], ["volcano.json"],

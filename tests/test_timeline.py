@@ -82,5 +82,11 @@ def test_timeline_of_the_seeds(tmp_path, real_embedder):
 def test_timeline_errors_are_one_line(tmp_path, real_embedder):
     res = CliRunner().invoke(app, ["timeline", "anything", "--index", str(tmp_path / "none")])
     assert res.exit_code == 4 and "Traceback" not in res.output
-    res = CliRunner().invoke(app, ["timeline", "  ", "--index", str(tmp_path / "none")])
-    assert res.exit_code in (2, 4) and "Traceback" not in res.output
+    s = Settings(index_dir=tmp_path / "index", models_dir=MODELS_DIR)
+    with Index(s, embedder=real_embedder) as idx:
+        idx.ingest([SEEDS])
+    for target in ("  ", "zebra quokka marmalade"):  # nothing given; words no article holds
+        res = CliRunner().invoke(app, ["timeline", target, "--index", str(s.index_dir)])
+        assert res.exit_code == 2 and "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+    res = CliRunner().invoke(app, ["stories", "--since", "last tuesday", "--index", str(s.index_dir)])
+    assert res.exit_code == 2 and "Bad date" in res.output

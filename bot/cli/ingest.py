@@ -119,4 +119,4 @@ def _print_report(rep) -> None:
         out.print(f"  near-duplicate: {d['file']} ~ {d['of']} (similarity {d['similarity']:.2f})")
     rate = f", {rep.chunks_added / rep.seconds:.1f} chunks/s" if rep.chunks_added and rep.seconds else ""
     out.print(f"{rep.chunks_added} chunks embedded in {rep.seconds:.1f}s (embedding {rep.embed_seconds:.1f}s{rate}). "
-              f"Index: {rep.articles} articles, {rep.chunks} chunks.")
+              f"Index: {rep.articles} articles, {rep.chunks} chunks, {rep.stories} stories.")

@@ -149,7 +149,7 @@ class Resolved:
 def resolve(index: BaseIndex, target: str, k: int = 8) -> Resolved:
     """The story `target` names: a story id (or a unique prefix of one), an article id (or a
     unique prefix: its story), else the story whose passages rank best for `target` as a topic
-    (each retrieved passage votes 1/rank for its article's story)."""
+    (each retrieved passage that shares its words votes 1/rank for its article's story)."""
     target = (target or "").strip()
     if not target:
         raise UsageError("No story given", "give a story id (see `newsbot stories`) or a topic.")
@@ -173,10 +173,11 @@ def resolve(index: BaseIndex, target: str, k: int = 8) -> Resolved:
     votes: dict[str, float] = {}
     for rank, p in enumerate(index.search(target, k=k)):
         sid = of.get(p.article_id)
-        if sid is not None:
+        # a passage the keyword search found shares the topic's words; dense search always answers
+        if sid is not None and p.keyword_rank is not None:
             votes[sid] = votes.get(sid, 0.0) + 1.0 / (rank + 1)
     if not votes:
-        raise UsageError("No such story", f"no story id starts with {target!r} and no article is about it; "
+        raise UsageError("No such story", f"no story id starts with {target!r} and no article mentions its words; "
                          "see `newsbot stories`.")
     sid = max(votes, key=lambda s: (votes[s], -list(by_story).index(s) if s in by_story else 0))
     return Resolved(sid, "search", by_story.get(sid, []))

@@ -85,6 +85,7 @@ class IngestReport:
     chunks_added: int = 0
     articles: int = 0  # total after the run
     chunks: int = 0  # total after the run
+    stories: int = 0  # total after the run (bot.store.stories)
     files: int = 0  # files looked at
     seconds: float = 0.0
     embed_seconds: float = 0.0
@@ -372,7 +373,7 @@ def _ingest(lib, files: list[Path], paths: list[Path], outlet: str | None, progr
                 from bot.store.remote import sync_from_store
 
                 sync_from_store(lib)
-            assign_stories(lib)  # the new articles join or start stories
+            rep.stories = len(set(assign_stories(lib).values()))  # the new articles join or start stories
             done = True
         finally:
             try:
