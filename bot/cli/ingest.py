@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         until: Optional[str] = UntilOpt,
         json_: bool = JsonOpt,
     ) -> None:
-        """List indexed articles: id, title, outlet, date, file, chunks."""
+        """List indexed articles: id, title, outlet, date, file, chunks, story."""
         from bot.core.index import Index
 
         s = settings_from(index_dir=index, chroma_url=chroma_url).settings
@@ -73,12 +73,12 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         t = Table(title=f"{len(rows)} articles in {s.index_dir}")
-        for col in ("id", "title", "outlet", "date", "file", "chunks"):
+        for col in ("id", "title", "outlet", "date", "file", "chunks", "story"):
             t.add_column(col, overflow="fold")
         for r in rows:
             files = r.file + (f" (+{len(r.files) - 1})" if len(r.files) > 1 else "")
             title = r.title + (f" [dim](copy of {r.dup_of})[/]" if r.dup_of else "")
-            t.add_row(r.id, title, r.outlet or "", r.date or "", files, str(r.chunks))
+            t.add_row(r.id, title, r.outlet or "", r.date or "", files, str(r.chunks), r.story or "")
         out.print(t)
 
     @app.command()
