@@ -121,3 +121,14 @@ def test_briefing_opens_with_the_event_when_the_models_lead_was_dropped(settings
             b.sentences[b.sentences.index(s) - 1].text.startswith("Secretary of State"), b.paragraph
     assert "This follows" not in b.paragraph
     assert all(s.supported and s.citations for s in b.sentences)
+
+
+def test_a_key_sentence_leads_when_no_sentence_of_the_paragraph_states_the_event():
+    br, (talks, other) = _setup()
+    aside = _item(br, talks, 3, score=0.3)  # "It was the first meeting in a year."
+    quote = _item(br, talks, 1, score=0.4)
+    lead = _item(br, talks, 0, score=0.9)
+    out = place_lead([aside, quote], {talks.id}, pool=[_item(br, other, 0, score=1.0), lead])
+    assert out[0] is lead and out[1:] == [aside, quote]
+    # a paragraph that already opens with the event is left as it is
+    assert place_lead([lead, aside], {talks.id}, pool=[_item(br, talks, 0, score=0.9)]) == [lead, aside]

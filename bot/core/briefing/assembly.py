@@ -73,7 +73,7 @@ class Assembly:
         extra.sort(key=lambda e: order[id(e)])  # in story order (main development first), after the model's
 
         # read like news: time order, the event first, within ~150 words, nothing dangling
-        items = place_lead(order_by_time(chosen + extra), main)
+        items = place_lead(order_by_time(chosen + extra), main, pool=[it for it in pool if not _repeats(it, chosen + extra)])
         items = _trim(items, len(inline_diffs), diff_words)
         while len(inline_diffs) > 1 and sum(word_count(it.text) for it in items) + diff_words > MAX_WORDS + 10:
             diff_words -= word_count(inline_diffs.pop().text)  # still listed in `differences`
@@ -194,9 +194,10 @@ def _fill(chosen: list[Item], pool: list[Item], n_diff: int, diff_words: int) ->
 
 
 def _trim(items: list[Item], n_diff: int, diff_words: int) -> list[Item]:
-    """Within ~150 words: drop the last ordinary sentences (never below four, never the lead),
+    """At most seven sentences and within ~150 words: drop the last ordinary sentences (never below four, never the lead),
     first one whose article another sentence also cites, so coverage stays."""
     items = list(items)
+    del items[max(1, MAX_SENTENCES - n_diff):]
     while len(items) + n_diff > MIN_SENTENCES and sum(word_count(it.text) for it in items) + diff_words > MAX_WORDS + 10:
         art = [it.prep.passage.article_id for it in items]
         drop = next((i for i in range(len(items) - 1, 0, -1) if art.count(art[i]) > 1), len(items) - 1)
@@ -240,6 +241,10 @@ def _drop_cut_off(raw: str) -> str:
         return text
     ends = [m.end() for m in re.finditer(r"[.!?][\"”’')]*(?:\s*\[[^\]]*\d[^\]]*\])*[.!?]?(?=\s)", text)]
     return text[:ends[-1]] if ends else ""
+
+
+def _repeats(it: Item, items: list[Item]) -> bool:
+    return any(_similar(it.text, x.text) for x in items)
 
 
 def _similar(a: str, b: str, threshold: float = 0.6) -> bool:

@@ -60,10 +60,20 @@ def lead_score(item: Item) -> float:
     return item.score + (0.3 if when else 0.0) + (0.15 if first else 0.0)
 
 
-def place_lead(items: list[Item], main: set[str], keep_ratio: float = 0.85) -> list[Item]:
+def place_lead(items: list[Item], main: set[str], keep_ratio: float = 0.85, pool: list[Item] = ()) -> list[Item]:
     """The sentence that best states the main event first; the model's own opening stays first
-    when it is nearly as good (it was asked to open with the main news)."""
-    cands = [i for i, it in enumerate(items) if it.key is not None and it.key.doc.id in main and lead_score(it) >= 0]
+    when it is nearly as good (it was asked to open with the main news). A key sentence from
+    `pool` leads instead when no sentence of the paragraph comes close to it."""
+    def ok(it: Item) -> bool:
+        return it.key is not None and it.key.doc.id in main and lead_score(it) >= 0
+
+    spare = [it for it in pool if ok(it) and all(it.prep.passage.chunk_id != x.prep.passage.chunk_id for x in items)]
+    cands = [i for i, it in enumerate(items) if ok(it)]
+    if spare:
+        top = max(spare, key=lead_score)
+        if not cands or max(lead_score(items[i]) for i in cands) < keep_ratio * lead_score(top):
+            items = [top] + list(items)
+            cands = [0]
     if not cands:
         return items
     best = max(cands, key=lambda i: lead_score(items[i]))
