@@ -157,3 +157,13 @@ def test_two_different_roles_of_one_person_may_both_be_true():
     b = _doc("b", "Election", "Voters went to the polls across Australia on Saturday. "
                               "John Howard, the Liberal leader, said the campaign had been hard fought.", outlet="Courier")
     assert find_differences([a, b], embed=EMBED) == []
+
+
+def test_two_people_saying_two_things_on_one_subject_is_no_who_difference():
+    a = _doc("a", "Fires", "Bushfires burned across New South Wales on Tuesday. "
+                           "Premier Bob Carr said firefighters across New South Wales had done a great job on the fires.",
+             outlet="Herald")
+    b = _doc("b", "Fires", "Bushfires burned across New South Wales on Tuesday. "
+                           "Commissioner Phil Koperberg said conditions across New South Wales would worsen on the fires.",
+             outlet="Courier")
+    assert find_differences([a, b], embed=EMBED) == []

@@ -190,13 +190,21 @@ def _lists(da: Doc, db: Doc, sa: list[_Sent], sb: list[_Sent], seen: set) -> lis
 
 
 def _who(da: Doc, db: Doc, s: _Sent, t: _Sent, c: float, sa: list[_Sent], sb: list[_Sent], cos, seen: set) -> list[Finding]:
-    """The first person of two aligned sentences differs, neither names the other's, and no
-    other sentence of the other article aligned with this claim names that person."""
+    """The first person of two aligned sentences differs, the rest of their clauses says the
+    same thing, neither names the other's person, and no other sentence of the other article
+    aligned with this claim names that person."""
     pa, pb = persons(s.text), persons(t.text)
     if not pa or not pb:
         return []
     a, b = pa[0], pb[0]
     if a.same(b) or mentions_person(t.text, a) or mentions_person(s.text, b):
+        return []
+    clause_a, clause_b = clause_from(s.text, a.start), clause_from(t.text, b.start)
+    # the claim besides who must be the same one ("met the officials in Alaska"), not two people
+    # saying two things on one subject
+    rest_a = cit.content_tokens(clause_a[a.end - a.start:]) - cit.names(clause_a[a.end - a.start:])
+    rest_b = cit.content_tokens(clause_b[b.end - b.start:]) - cit.names(clause_b[b.end - b.start:])
+    if not rest_a or not rest_b or len(rest_a & rest_b) / min(len(rest_a), len(rest_b)) < 0.5:
         return []
     ia = next(i for i, x in enumerate(sa) if x is s)
     ib = next(j for j, y in enumerate(sb) if y is t)
@@ -210,8 +218,8 @@ def _who(da: Doc, db: Doc, s: _Sent, t: _Sent, c: float, sa: list[_Sent], sb: li
     if key in seen:
         return []
     seen.add(key)
-    return [Finding("who", "who did it", Version(da, s.index, s.text[a.start:a.end], clause_from(s.text, a.start)),
-                    Version(db, t.index, t.text[b.start:b.end], clause_from(t.text, b.start)), 2.5 + c)]
+    return [Finding("who", "who did it", Version(da, s.index, s.text[a.start:a.end], clause_a),
+                    Version(db, t.index, t.text[b.start:b.end], clause_b), 2.5 + c)]
 
 
 def _roles(da: Doc, db: Doc, sa: list[_Sent], sb: list[_Sent], seen: set) -> list[Finding]:
