@@ -167,3 +167,11 @@ def test_two_people_saying_two_things_on_one_subject_is_no_who_difference():
                            "Commissioner Phil Koperberg said conditions across New South Wales would worsen on the fires.",
              outlet="Courier")
     assert find_differences([a, b], embed=EMBED) == []
+
+
+def test_figures_of_two_different_things_are_no_difference():
+    a = _doc("a", "Fire", "The fire reached Hill Top on Tuesday. "
+                          "About 500 residents of Hill Top left their homes as the fire approached.", outlet="Herald")
+    b = _doc("b", "Fire", "The fire reached Hill Top on Tuesday. "
+                          "About 200 residents of Mittagong returned to inspect damage after the fire passed.", outlet="Courier")
+    assert find_differences([a, b], embed=EMBED) == []

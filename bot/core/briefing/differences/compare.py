@@ -21,6 +21,7 @@ from bot.core.briefing.records import _JUNK, Doc, _join
 ALIGN_COS = 0.45  # least cosine of two sentences (with ALIGN_OVERLAP of their words) to report the same thing
 ALIGN_OVERLAP = 0.25  # least share of the shorter sentence's content words the other holds
 ALIGN_COS_ALONE = 0.7  # a cosine this high aligns without shared words (paraphrases)
+SAME_CLAIM = 0.4  # least word overlap of two aligned sentences for their numbers or days to be compared
 MAX_SENTENCES = 40  # per article: the first ones carry the story; bounded embedding cost
 
 
@@ -252,6 +253,8 @@ def _roles(da: Doc, db: Doc, sa: list[_Sent], sb: list[_Sent], seen: set) -> lis
 def _numbers(da: Doc, db: Doc, s: _Sent, t: _Sent, c: float, seen: set) -> list[Finding]:
     """One noun counted with different numbers, neither number appearing in the other article."""
     out = []
+    if _overlap(s, t) < SAME_CLAIM:
+        return out  # two figures of two things ("500 left", "200 returned")
     na, nb = counted(s.text), counted(t.text)
     low_a, low_b = _low(da).replace(",", ""), _low(db).replace(",", "")
     for noun in sorted(set(na) & set(nb)):
@@ -274,6 +277,8 @@ def _whens(da: Doc, db: Doc, s: _Sent, t: _Sent, c: float, seen: set) -> list[Fi
     """The same kind of time (a weekday, a date) given differently, the other's nowhere in the
     other article."""
     out = []
+    if _overlap(s, t) < SAME_CLAIM:
+        return out
     wa, wb = whens(s.text), whens(t.text)
     for kind in sorted(set(wa) & set(wb)):
         (va, pa), (vb, pb) = wa[kind], wb[kind]
