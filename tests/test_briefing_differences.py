@@ -4,6 +4,8 @@ figure, one-sided sentences, and paraphrases that agree (which must not be diffe
 
 from __future__ import annotations
 
+import numpy as np
+
 from bot.core import citations as cit
 from bot.core.briefing import Doc
 from bot.core.briefing.differences import (byline_outlet, check_finding, compare, find_differences, human_date,
@@ -170,8 +172,9 @@ def test_two_people_saying_two_things_on_one_subject_is_no_who_difference():
 
 
 def test_figures_of_two_different_things_are_no_difference():
-    a = _doc("a", "Fire", "The fire reached Hill Top on Tuesday. "
-                          "About 500 residents of Hill Top left their homes as the fire approached.", outlet="Herald")
-    b = _doc("b", "Fire", "The fire reached Hill Top on Tuesday. "
-                          "About 200 residents of Mittagong returned to inspect damage after the fire passed.", outlet="Courier")
+    a = _doc("a", "Fire", "About 500 residents of Hill Top left their homes as the fire approached.", outlet="Herald")
+    b = _doc("b", "Fire", "About 200 residents of Mittagong returned to inspect damage after the fire passed.", outlet="Courier")
+    # an embedder that finds every pair alike: the sentences' own words must keep them apart
+    alike = lambda texts: np.ones((len(texts), 4), dtype=np.float32) / 2  # noqa: E731
+    assert find_differences([a, b], embed=alike) == []
     assert find_differences([a, b], embed=EMBED) == []
