@@ -333,18 +333,3 @@ def test_a_question_too_long_is_a_usage_error_before_retrieval():
     with pytest.raises(UsageError, match="too long"):
         ans.ask("word " * 40, save=False)
     assert idx.calls == [] and model.history == []
-
-
-def test_an_answer_that_restates_the_question_is_asked_again_with_the_best_passage():
-    ans, model, _ = make(["Evidence: 1\nAnswer: The midwives were suspended at Wollongong Hospital.",
-                          "Evidence: 1\nAnswer: Six midwives were suspended."])
-    a = ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False)
-    assert len(model.history) == 2 and not a.refused and a.stages["repair"] == "retry_best_passage"
-    assert "Six midwives" in a.answer and any("restates" in r or "not a number" in r for r in a.stages["rejected"])
-
-
-def test_an_answer_the_judge_doubted_is_not_asked_again():
-    ans, model, _ = make(["Evidence: 1\nAnswer: Six midwives were suspended.",
-                          "Evidence: 1\nAnswer: Seven midwives were suspended."], judge=0.2)
-    a = ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False)
-    assert a.refused and len(model.history) == 1 and any(r.startswith("judge") for r in a.stages["rejected"])

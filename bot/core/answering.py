@@ -177,17 +177,11 @@ class Answerer(Session):
             answer.stages["model"] = "declined" if declined else "answered"
         elif declined:
             answer.stages["model"] = "declined part"
-        seen = len(answer.stages["rejected"])
         result = None if declined else self._check(answer, question, text, picks, chosen)
         # a decline resting on evidence that itself says the thing is not known ("the cause is as
         # yet unknown") is the articles' answer: asking again would only find a wrong one
         said_unknown = declined and any(cit.is_refusal(chosen[n - 1].text) for n in picks if 0 < n <= len(chosen))
-        # words that failed the word and type checks (the question restated, no name where one was
-        # asked for, a detail found nowhere) are a reading slip, like a decline: ask again. An answer
-        # the judge doubted is not: a second try would mostly find another wrong one.
-        slipped = not declined and result is None and not any(
-            r.startswith("judge") for r in answer.stages["rejected"][seen:])
-        if result is None and (declined or slipped) and not said_unknown and _confident(question, pool):
+        if result is None and declined and not said_unknown and _confident(question, pool):
             retry = evidence.best_passage_sentences(pool)
             raw2, cancelled = self._generate(answer, question, retry, None, t0, extra=True, label="retry with the best passage alone")
             if cancelled:
