@@ -52,7 +52,7 @@ class Settings(BaseModel):
     max_question_chars: int = Field(1000, ge=10, le=100000, description="Longest question accepted, in characters.")
     answer_parts: bool = Field(True, description="Ask a two-part question (\"Who…, and which…?\") one part at a time; both must pass the checks.")
     judge_threshold: float = Field(0.6, ge=0.0, le=1.0, description="Least P(yes) of the yes/no judge for an answer to be shown (0: no judge).")
-    quote_threshold: float = Field(0.75, ge=0.0, le=1.0, description="Least P(yes) of the judge for an evidence sentence quoted when the model wrote no answer.")
+    quote_threshold: float = Field(0.65, ge=0.0, le=1.0, description="Least P(yes) of the judge for an evidence sentence quoted when the model wrote no answer.")
     # briefings (`brief`)
     brief_passage_budget: int = Field(560, ge=120, le=131072, description="Prompt tokens spent on the key passages of a briefing.")
     brief_max_tokens: int = Field(220, ge=16, le=8192, description="Most tokens generated for a briefing's paragraph.")

@@ -333,3 +333,13 @@ def test_a_question_too_long_is_a_usage_error_before_retrieval():
     with pytest.raises(UsageError, match="too long"):
         ans.ask("word " * 40, save=False)
     assert idx.calls == [] and model.history == []
+
+
+def test_a_sentence_counting_something_else_is_not_quoted_as_a_count():
+    factions = P(1, "Four factions of the party agreed on a new shadow cabinet in Perth.", "f")
+    ans, *_ = make("[1]", passages=[factions], judge=0.9)
+    assert ans.ask("How many members does the new shadow cabinet of the party have?", save=False).refused
+    members = P(1, "The party's new shadow cabinet agreed in Perth has eighteen members.", "m")
+    ans, *_ = make("[1]", passages=[members], judge=0.9)
+    a = ans.ask("How many members does the new shadow cabinet of the party have?", save=False)
+    assert not a.refused and a.stages["repair"] == "quoted_evidence"

@@ -174,3 +174,20 @@ def test_a_two_part_question_is_asked_as_two_that_stand_alone():
         "Who chairs the water board?", "Who chairs the rail board?"]
     assert checking.answer_parts("Which songs of Mia Holt's were played?")[0] == "Which songs of Mia Holt's were played?"
     assert checking.answer_parts("What did the bank cut its rate to?") == ["What did the bank cut its rate to?"]
+
+
+@pytest.mark.parametrize("sentence, counts", [
+    ("Four factions of the party agreed on a new shadow cabinet.", False),   # counts factions
+    ("The new shadow cabinet has eighteen members.", True),
+    ("Eighteen members will sit in the shadow cabinet.", True),
+    ("Mr Cole and his 17 fellow cabinet members met in Perth.", True),       # members within three words
+    ("The cabinet was formed in 2001 with members from both wings.", False),  # a year is no count
+    ("Members of the cabinet: 18.", False),                                   # too far from its number
+])
+def test_a_count_must_count_the_thing_asked_about(sentence, counts):
+    assert checking.counts_the_thing("How many members does the new shadow cabinet have?", sentence) is counts
+
+
+def test_only_how_many_questions_ask_what_a_number_counts():
+    assert checking.counts_the_thing("How old was the skipper?", "The skipper, 53, was shot.")
+    assert checking.counts_the_thing("How many people died in the fire?", "Twelve people died.")

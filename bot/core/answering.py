@@ -336,6 +336,7 @@ class Answerer(Session):
         for e in list(dict.fromkeys(picked + chosen)):
             overlap = len(cit.content_tokens(e.text) & q)
             if overlap >= max(2, 0.5 * len(q)) and checking.fits_type(question, e.text) \
+                    and checking.counts_the_thing(question, e.text) \
                     and checking.adds_something(question, e.text) and not off_topic(question, e.prep, self._article_text):
                 ranked.append((e in picked, overlap, e.score, e))
         ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)

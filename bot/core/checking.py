@@ -146,6 +146,28 @@ def not_a_count(question: str, answer: str, evidence: str) -> bool:
     return True
 
 
+_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[A-Za-z][\w'-]*")
+_COUNTED = re.compile(r"\bhow many\s+((?:[a-z][\w'-]*\s+){0,2}[a-z][\w'-]*)", re.I)
+
+
+def counts_the_thing(question: str, sentence: str, window: int = 3) -> bool:
+    """For "How many <things>…?", a sentence offered as the answer counts those things: one of its
+    numbers has a word of <things> within `window` words after it ("Thirty members sit…", "the 29
+    cabinet members") or just before it ("members: 30"). "Four factions agreed on a cabinet" does not
+    answer "How many members does the cabinet have?". Other questions: True."""
+    m = _COUNTED.search(question)
+    if not m:
+        return True
+    things = {cit.stem(w) for w in cit.words(m.group(1)) if w.lower() not in cit.STOPWORDS} - {"mani"}
+    ws = _TOKEN.findall(cit.surface(sentence))  # words and numbers, in order
+    for i, w in enumerate(ws):
+        if cit.numbers(w) and not cit.numbers(question) & cit.numbers(w) and not re.fullmatch(r"(?:1[89]|20)\d\d", w):
+            near = ws[max(0, i - 1):i] + ws[i + 1:i + 1 + window]
+            if things & {cit.stem(x) for x in near}:
+                return True
+    return False
+
+
 def adds_something(question: str, answer: str) -> bool:
     """The answer says something the question does not: a number, a name or a content word. A
     fuller form of a name the question holds ("Ann Vole" for "Vole") is not something new, unless a
