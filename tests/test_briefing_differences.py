@@ -112,6 +112,9 @@ def test_a_sentence_only_one_outlet_has_is_only_reported_not_a_difference():
     assert [(o.doc.id, o.text) for o in c.only] == [
         ("a", "Opposition Leader Simon Crean called the talks a failure for Australian farmers.")]
     assert compare([a, b], EMBED).only == []
+    # a quote whose speaker is only "he" says little on its own: not listed
+    a3 = _doc("a", MEETING_A[0], MEETING_A[1] + " “Farmers in Australia deserve better,” he said.", outlet="Herald")
+    assert compare([a3, b], EMBED).only == []
     # one outlet alone: nothing is "only" anyone's
     assert compare([a2, _doc("b", MEETING_A[0], MEETING_A[1], outlet="Herald")], EMBED).only == []
 

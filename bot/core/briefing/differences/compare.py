@@ -21,6 +21,8 @@ from bot.core.briefing.records import _JUNK, Doc, _join
 ALIGN_COS = 0.45  # least cosine of two sentences (with ALIGN_OVERLAP of their words) to report the same thing
 ALIGN_OVERLAP = 0.25  # least share of the shorter sentence's content words the other holds
 ALIGN_COS_ALONE = 0.7  # a cosine this high aligns without shared words (paraphrases)
+# a sentence whose speaker is only a pronoun ("…,” he stated.") means little on its own
+_UNNAMED_SPEAKER = re.compile(r"^(?:he|she|they|it|this|these)\b|[”\"],?\s+(?:he|she|they)\s+[a-z]+", re.I)
 SAME_CLAIM = 0.4  # least word overlap of two aligned sentences for their numbers or days to be compared
 MAX_SENTENCES = 40  # per article: the first ones carry the story; bounded embedding cost
 
@@ -147,7 +149,8 @@ def compare(docs: list[Doc], embed: Callable[[list[str]], np.ndarray] | None = N
         elsewhere = set().union(*(cit.names(o.text) | cit.content_tokens(o.text) for o in others))
         for s in sents[k][:12]:  # the top of an article is what it reports
             own = cit.names(" ".join(s.text.split()[1:])) - elsewhere  # not the capitalised first word
-            if s.index not in has_counterpart[k] and own and 6 <= len(s.text.split()) <= 45:
+            if s.index not in has_counterpart[k] and own and 6 <= len(s.text.split()) <= 45 \
+                    and not _UNNAMED_SPEAKER.search(s.text):
                 only.append(OnlyReport(d, s.index, s.text))
     return Comparison(diffs[:limit], updates[:2], only)
 
