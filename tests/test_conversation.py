@@ -143,3 +143,13 @@ def test_her_before_a_noun_is_a_possessive_and_before_a_preposition_an_object():
     assert standalone("What is her party?", turns) == "What is Ruth Okafor's party?"
     assert standalone("Who beat her in the final?", turns) == "Who beat Ruth Okafor in the final?"
     assert standalone("Who congratulated her?", turns) == "Who congratulated Ruth Okafor?"
+
+
+def test_the_carried_question_does_not_set_the_kind_of_answer_expected():
+    from bot.core import checking
+
+    turns = [Turn("How many people died in the Lima fire?", "220 [1].")]
+    got = standalone("Which president cut short his holiday because of it?", turns)
+    assert "(after: How many people died" in got
+    assert checking.expected_type(got) is None  # "which president", not "how many"
+    assert checking.listed("Who are they? (after: Which three banks merged?)") == 0

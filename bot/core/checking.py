@@ -27,6 +27,8 @@ _DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time|wee
 _PERSON_Q = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|[,;]\s*(?:and\s+)?who\b", re.I)
 _PLACE_Q = re.compile(r"^\s*where\b|\b(?:in|at|to|from) (?:which|what) (?:\w+ ){0,2}(?:city|town|country|suburb|state|region|"
                       r"village|venue|street|area|place|port|province|island|hospital|prison|river|airport)\b", re.I)
+# the earlier question a follow-up carries along (bot.core.conversation): "… (after: Which yacht…?)"
+CARRIED = re.compile(r"\s*\((?:after|about): .*\)\s*$")
 _LIST_Q = re.compile(r"\b(?:which|what|name(?: the)?)\s+(two|three|four|five|six|seven|eight|2|3|4|5|6|7|8)\b", re.I)
 _WHY_Q = re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b|"
                     r"^\s*what (?:caused|led to|prompted|sparked|triggered)\b", re.I)
@@ -72,7 +74,7 @@ def answer_parts(question: str) -> list[str]:
 
 def expected_type(question: str) -> str | None:
     """'number' | 'date' | 'person' | 'name' | 'place' | 'reason' | None (anything may answer)."""
-    q = " ".join(question.split())
+    q = CARRIED.sub("", " ".join(question.split()))  # a follow-up's carried topic is not what it asks
     # two-part questions ("Who…, and how many…?") ask for several kinds: the answer need fit only one
     # (a relative "who" after a noun, as in "the pilot who…", does not start a second question)
     if re.search(r"(?:,|;|\band\b|\bor\b)\s*(?:who|whom|what|which|when|where|why|how)\b", q, re.I):
@@ -98,7 +100,7 @@ def new_names(question: str, answer: str) -> set[str]:
 
 def listed(question: str) -> int:
     """How many items a question asks for ("Which three banks…?" -> 3), else 0."""
-    m = _LIST_Q.search(question)
+    m = _LIST_Q.search(CARRIED.sub("", question))
     return int(cit.numbers(m.group(1)).pop()) if m else 0
 
 
