@@ -191,6 +191,9 @@ def test_an_index_without_stories_gets_them_on_first_read_and_keeps_them(tmp_pat
     conn.close()
     with Index(real_settings, embedder=real_embedder) as idx:
         assert idx.registry.unassigned_stories() == 2 and 3 in idx.registry.upgraded
+        # listing gives the stories as kept (none yet) and never opens the vector store: it must work
+        # on a full disk or a read-only store, where Chroma cannot be read
+        assert [r.story for r in idx.articles()] == [None, None] and idx._store is None
         gen = idx.generation()
         assert len(set(idx.stories().values())) == 1
         assert idx.registry.unassigned_stories() == 0 and idx.generation() == gen  # saved; keyword index still valid

@@ -281,10 +281,7 @@ class Index(BaseIndex):
         lo, hi = _search.date_filters(since, until)
         self.check()
         files = self.registry.file_names()
-        try:
-            story = self.stories()
-        except IndexError_:  # e.g. a full disk or a read-only store: list them with the stories kept so far
-            story = self.registry.story_of()
+        story = self.registry.story_of()  # as kept: listing never opens the vector store (see `stories`)
         out = []
         for r in self.registry.article_list():
             d = dict(r)
@@ -305,10 +302,12 @@ class Index(BaseIndex):
         return ArticleRecord(id=r["id"], title=r["title"], outlet=r["outlet"], date=r["date"], url=r["url"],
                              author=r["author"], file=r["source_file"], files=names or [r["source_file"]], path=r["path"],
                              chunks=r["n_chunks"], hash=r["hash"], dup_of=r["dup_of"], text=r["text"],
-                             story=r["story"] if "story" in r.keys() and r["story"] else self.stories().get(article_id))
+                             story=r["story"] if "story" in r.keys() else None)
 
     def stories(self) -> dict[str, str]:
-        """article id -> story id (bot.store.stories); assigned now for articles that lack one."""
+        """article id -> story id (bot.store.stories); assigned now for articles that lack one (which
+        reads their vectors from the vector store: `articles()` and `article()` give the stories as
+        kept, which ingest assigns)."""
         from bot.store.stories import assign_stories
 
         self.check()
