@@ -567,6 +567,8 @@ def test_real_full_disk_then_freed_then_read_only(many, clean_many, small_disk, 
         one_line_error(r, 4, "Disk full")
     else:
         assert len(json.loads(r.stdout)) < 40
+    # stories of the articles in (they need the vector store, which Chroma may not read on a full disk)
+    one_line_error(run("stories", "--index", root), 4, "Disk full")
     SharedSystemClient.clear_system_cache()
     assert _mount("-o", "remount,size=64m", small_disk)  # free space
     _same_as_clean_after_rerun(root, many, clean_many, fast_embedder, NEWSBOT_INGEST_BATCH="16")

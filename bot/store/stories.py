@@ -27,6 +27,7 @@ from datetime import date
 
 import numpy as np
 
+from bot.errors import DiskFull, low_space
 from bot.text import STOPWORDS, stem
 
 STORY_THRESHOLD = 0.75  # average link (cosine + NAMES_WEIGHT x names overlap); tuned on lee_background
@@ -208,7 +209,12 @@ def assign_stories(lib, save: bool = True) -> dict[str, str]:
     if not same_method:
         for r in rows:
             r["story"] = r["story_vec"] = r["names"] = None
-    vecs = _article_vectors(lib, [r for r in rows if r["story_vec"] is None])
+    todo = [r for r in rows if r["story_vec"] is None]
+    if todo and lib._run is None and not lib.settings.chroma_url and low_space(lib.root):
+        # Chroma, read on a full disk, can hang rather than fail (an ingest has just written to it)
+        raise DiskFull(lib.root, lib.root / "chroma", "too little room to read the vector store for stories",
+                       again="run the same command again")
+    vecs = _article_vectors(lib, todo)
     items: list[Item] = []
     fresh: dict[str, tuple[bytes | None, str | None]] = {}
     for r in rows:
