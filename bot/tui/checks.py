@@ -63,12 +63,10 @@ def render_checks(answer: Answer, width: int = 0) -> Text:
         if near:
             out.append("\nClosest passages:", style="bold")
             for title, file, snippet in near:
-                if title and snippet.startswith(title.rstrip("…. ")):
-                    title = ""  # a title that is only the lead sentence: the snippet says it
+                if title.endswith("…") or (title and snippet.startswith(title.rstrip(". "))):
+                    title = ""  # a lead sentence standing in for a headline: the file names it better
                 out.append("\n")
-                indented(out, " • ", "", title or file, "italic", width, 3)
-                if title:
-                    out.append(f" ({file})", style="dim")
+                indented(out, " • ", "", f"{title} ({file})" if title else file, "italic", width, 3)
                 if snippet:
                     out.append("\n")
                     indented(out, "   ", "", snippet, "dim", width, 3)
