@@ -93,4 +93,5 @@ async def test_tui_cancel_while_the_real_model_reads_the_prompt(settings, real_m
             assert time.monotonic() - t1 < 2.0, "the model went on reading the prompt after Esc"
             await pilot.pause(0.02)
         released = time.monotonic() - t1
+    print(f"\ncancel while reading the prompt: UI ready after {ready:.2f} s, model let go after {released:.2f} s")
     assert ready < 0.5 and released < 2.0
