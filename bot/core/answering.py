@@ -15,11 +15,11 @@ fail, an evidence sentence that answers the question's type and passes the judge
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Callable
 
 from bot.core import checking, evidence, prompts
+from bot.core.output_format import AnswerStream, grammar, judge_messages, parse_output  # noqa: F401 (parse_output re-exported)
 from bot.core.conversation import Turn, standalone
 from bot.core import citations as cit
 from bot.core.grounding import add_citation, compose, meta_text, off_topic, prepare, without_one_phrase
@@ -29,73 +29,6 @@ from bot.core.types import Answer, Citation, Sentence
 REFUSAL_TEXT = "The articles don't say."
 PART_BUDGET = 0.6  # share of prompt_budget for each part of a two-part question (asked one part at a time)
 RIVAL_MARGIN = 0.05  # how much more the judge must like a swapped answer to overrule the model's
-
-# The output format, enforced with a llama.cpp grammar so a small model cannot drift from it: only
-# the numbers of sentences that exist can be named.
-GRAMMAR = r'''
-root ::= "Evidence: " ( "none" | nums "\nAnswer: " line )
-nums ::= num ( ", " num ){0,5}
-num ::= NUMS
-line ::= [^\n\[]+ ( "[" [0-9] [0-9]? "]" [^\n\[]* )*
-'''
-
-
-def grammar(n: int) -> str:
-    return GRAMMAR.replace("NUMS", " | ".join(f'"{i}"' for i in range(max(n, 1), 0, -1)))
-_EVIDENCE = re.compile(r"^\s*evidence\s*:\s*([^\n]*)", re.I)
-_ANSWER = re.compile(r"\banswer\s*:\s*", re.I)
-
-
-def parse_output(raw: str) -> tuple[list[int], str, bool]:
-    """(evidence numbers, answer text, declined) from "Evidence: 2, 5\\nAnswer: ...". Output
-    without the header (a model server without grammars) is read as a plain answer with [n] markers."""
-    m = _EVIDENCE.match(raw)
-    if not m:
-        text = raw.strip()
-        return [], text, (not text) or cit.is_refusal(text)
-    picks = [int(x) for x in re.findall(r"\d+", m.group(1))]
-    a = _ANSWER.search(raw, m.end())
-    text = raw[a.end():].strip() if a else raw[m.end():].strip()  # a label-less answer on the next line
-    declined = (not picks and "none" in m.group(1).lower()) or not text or cit.is_refusal(text)
-    return picks, text, declined
-
-
-def judge_messages(prompts_dir, question: str, answer: str, sentences: str) -> list[dict]:
-    """The yes/no question to the judge. It shares the answer prompt's system message, so the
-    model's KV cache keeps that prefix from one call to the next."""
-    user = prompts.load(prompts_dir, "judge.user").render(sentences=sentences, question=question, answer=answer)
-    return [{"role": "system", "content": prompts.load(prompts_dir, "answer.system").render()},
-            {"role": "user", "content": user}]
-
-
-class _AnswerStream:
-    """Passes on only what follows "Answer:" (the reader need not see the evidence numbers)."""
-
-    def __init__(self, sink: Callable[[str], None] | None):
-        self.sink = sink
-        self.buf = ""
-        self.open = False
-
-    def __call__(self, piece: str) -> None:
-        if self.sink is None:
-            return
-        if self.open:
-            self.sink(piece)
-            return
-        self.buf += piece
-        m = _ANSWER.search(self.buf)
-        if m:
-            self.open = True
-            if self.buf[m.end():]:
-                self.sink(self.buf[m.end():])
-        elif "\n" not in self.buf and len(self.buf) > 40 and not _EVIDENCE.match(self.buf):
-            self.open = True  # no format at all: stream as it comes
-            self.sink(self.buf)
-        elif "\n" in self.buf and not _ANSWER.match(self.buf.split("\n", 1)[1]) \
-                and not "answer:".startswith(self.buf.split("\n", 1)[1].strip().lower()):
-            self.open = True  # an evidence line but no "Answer:" (a server without grammars): the rest
-            self.sink(self.buf.split("\n", 1)[1])
-
 
 class Answerer(Session):
     """Answers questions from an index with a chat model. Cheap to build; the index, embedder and
@@ -210,7 +143,7 @@ class Answerer(Session):
                   extra: bool = False, label: str = "") -> tuple[str, bool]:
         messages = self.messages(question, evidence.render(chosen))
         gen = self.generate(messages, max_tokens=self.settings.max_tokens, stop=["\n\n"], t0=t0,
-                            on_token=_AnswerStream(on_token), grammar=grammar(len(chosen)))
+                            on_token=AnswerStream(on_token), grammar=grammar(len(chosen)))
         stats = gen.stats
         if extra:  # a retry or a question's second part: recorded beside the first call
             answer.timings["extra_prompt_tokens"] = answer.timings.get("extra_prompt_tokens", 0) + stats.prompt_tokens
