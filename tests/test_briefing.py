@@ -140,8 +140,10 @@ def test_seeds_like_briefing_cites_both_and_reports_difference(settings):
              "They are linked to abuses against Uyghurs in Xinjiang [2]. "
              "The moon landed on Mars [3].")
     br, model = _briefer(settings, docs, [reply])
+    br.index.rows[1].story = "st-1"  # articles carry their story id where stories were made
     b = br.brief()
     _check_shape(b, 2)
+    assert {a["id"]: a["story"] for a in b.articles_used} == {"a000": None, "a001": "st-1"}
     assert "moon" not in b.paragraph  # unsupported: dropped
     assert b.paragraph.startswith("The Treasury sanctioned Wang Junzheng and Chen Mingguo on Monday [1].")
     assert {a["id"] for a in b.articles_used} == {"a000", "a001"} and b.articles_left_out == []

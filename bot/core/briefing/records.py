@@ -81,7 +81,8 @@ def word_count(text: str) -> int:
 
 
 def _article_ref(row: dict) -> dict:
-    return {"id": row.id, "title": row.title, "outlet": row.outlet, "date": row.date, "file": row.file}
+    return {"id": row.id, "title": row.title, "outlet": row.outlet, "date": row.date, "file": row.file,
+            "story": getattr(row, "story", None)}  # the story id (bot.store.stories), when assigned
 
 
 def _ms(t: float) -> float:
