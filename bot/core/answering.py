@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from bot.core import checking, evidence, prompts
+from bot.core import checking, comparing, evidence, prompts
 from bot.core.output_format import AnswerStream, grammar, judge_messages, parse_output  # noqa: F401 (parse_output re-exported)
 from bot.core.conversation import Turn, standalone
 from bot.core import citations as cit
@@ -50,6 +50,8 @@ class Answerer(Session):
         if follows:
             question = standalone(question, [Turn(a.standalone or a.question, a.answer, a.refused) for a in follows])
         t0 = time.perf_counter()
+        if comparing.is_comparison(question):  # how the outlets differ: compared, not written by the model
+            return self._compare(question, asked, conversation, t0, save, source=source, since=since, until=until)
         passages = self.index.search(question, k=k or self.settings.k, source=source, since=since, until=until)
         retrieve_ms = (time.perf_counter() - t0) * 1000
         model = self.model
@@ -91,6 +93,16 @@ class Answerer(Session):
         answer.refused = False
         answer.refusal_reason = None
         answer.answer = compose(answer.sentences)
+        return self._finish(answer, t0, save)
+
+    def _compare(self, question: str, asked: str, conversation, t0: float, save: bool, **filters) -> Answer:
+        from bot.core.briefing import Briefer
+
+        answer = Answer(question=asked, answer=REFUSAL_TEXT, refused=True, model="",
+                        standalone=question if question != asked else "", conversation=conversation)
+        answer.stages = {"model": "none", "repair": None, "rejected": [], "judge_calls": 0}
+        comparing.answer_comparison(Briefer(self.settings, services=self.services), question, answer, **filters)
+        answer.timings = {"first_token_ms": round((time.perf_counter() - t0) * 1000, 1)}
         return self._finish(answer, t0, save)
 
     def _attempt(self, answer: Answer, question: str, pool: list, budget: int, on_token, t0: float,

@@ -126,19 +126,23 @@ class Selection:
             idx = {r.id: i for i, r in enumerate(rows)}
             order = sorted({canon[r.id] for r in rows}, key=lambda a: (-date_int(by_id[a].date), -idx[a]))
         order = order[:max(1, n)]
-        docs = []
-        for rank, aid in enumerate(order):
-            text = self.index.article(aid).text
-            docs.append(Doc(by_id[aid], text, rank))
+        docs = self.docs([by_id[aid] for aid in order])
         dups = []
         chosen = set(order)
         for r in rows:
             if r.id != canon[r.id] and canon[r.id] in chosen:
                 dups.append(_article_ref(r) | {"reason": f"near-duplicate of {canon[r.id]}"})
-        for d in docs:
+        return docs, dups
+
+    def docs(self, rows: list, first_rank: int = 0) -> list[Doc]:
+        """Articles (rows of `Index.articles()`) read and split for comparing, in the order given."""
+        docs = []
+        for rank, row in enumerate(rows, first_rank):
+            d = Doc(row, self.index.article(row.id).text, rank)
             d.sentences = [(a, b) for a, b in split_sentences(d.text)]
             d.tokens = [cit.content_tokens(d.text[a:b]) for a, b in d.sentences]
-        return docs, dups
+            docs.append(d)
+        return docs
 
     def _close_to(self, topic: str, passages: list[Passage], threshold: float = DENSE_RELEVANT) -> set[str]:
         """Chunk ids of passages whose embedding is close to the topic's."""
