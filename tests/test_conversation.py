@@ -153,3 +153,23 @@ def test_the_carried_question_does_not_set_the_kind_of_answer_expected():
     assert "(after: How many people died" in got
     assert checking.expected_type(got) is None  # "which president", not "how many"
     assert checking.listed("Who are they? (after: Which three banks merged?)") == 0
+
+
+def test_a_carried_question_helps_the_model_read_but_the_follow_up_is_what_is_checked(tmp_path):
+    from bot.config import Settings
+    from bot.core.answering import Answerer
+    from bot.core.types import Answer, Passage
+    from tests.fakes import FakeIndex, ScriptedModel
+
+    text = ("Fire swept through the old market of Dunmore, killing 12 people. "
+            "President Ana Reyes cut short her holiday to visit the market.")
+    p = Passage(chunk_id="a:0", article_id="a", text=text, start=0, end=len(text), position=0, title="Fire",
+                outlet=None, date=None, source_file="a.txt", files=["a.txt"])
+    model = ScriptedModel(["Evidence: 2\nAnswer: President Ana Reyes cut short her holiday."], judge=0.9)
+    ans = Answerer(Settings(index_dir=tmp_path / "index"), index=FakeIndex(passages=[p]), model=model)
+    earlier = Answer(question="How many people were killed in the Dunmore market fire?", answer="12 [1].", refused=False)
+    a = ans.ask("Which president cut short a holiday because of it?", follows=[earlier], save=False)
+    assert "(after: How many people" in a.standalone  # carried along, for finding and reading the evidence
+    assert "(after:" in model.history[0][-1]["content"]
+    assert not a.refused and "Ana Reyes" in a.answer  # a name answers it: the carried "How many" is not what it asks
+    assert model.judged and all("(after:" not in m[-1]["content"] for m in model.judged)

@@ -64,7 +64,12 @@ class Answerer(Session):
             answer.refusal_reason = "no passage matches the question"
             return self._finish(answer, t0, save)
         pool = evidence.candidates(prepare(passages))
-        parts = checking.answer_parts(question) if self.settings.answer_parts else [question]
+        # a follow-up's carried question ("… (after: Which yacht…?)") helps find and read the
+        # evidence, but what the answer is checked against is the follow-up itself
+        plain = checking.CARRIED.sub("", question) or question
+        carried = question[len(plain):]
+        parts = checking.answer_parts(plain) if self.settings.answer_parts else [plain]
+        parts = [p + carried for p in parts]
         results = []
         for i, part in enumerate(parts):
             budget = self.settings.prompt_budget if len(parts) == 1 else int(self.settings.prompt_budget * PART_BUDGET)
@@ -122,7 +127,8 @@ class Answerer(Session):
             answer.stages["model"] = "declined" if declined else "answered"
         elif declined:
             answer.stages["model"] = "declined part"
-        result = None if declined else self._check(answer, question, text, picks, chosen)
+        own = checking.CARRIED.sub("", question) or question  # checks and the judge: the follow-up itself
+        result = None if declined else self._check(answer, own, text, picks, chosen)
         # a decline resting on evidence that itself says the thing is not known ("the cause is as
         # yet unknown") is the articles' answer: asking again would only find a wrong one
         said_unknown = declined and any(cit.is_refusal(chosen[n - 1].text) for n in picks if 0 < n <= len(chosen))
@@ -133,13 +139,13 @@ class Answerer(Session):
                 return "cancelled"
             picks2, text2, declined2 = parse_output(raw2)
             if not declined2:
-                result = self._check(answer, question, text2, picks2, retry)
+                result = self._check(answer, own, text2, picks2, retry)
                 if result is not None:
                     answer.stages["repair"] = "retry_best_passage"
         if result is None and not said_unknown and (declined or not _has_words(text)):
             # the model named evidence but wrote no usable words: quote the sentence, if the judge
             # is sure of it (an answer the checks rejected is not replaced by a neighbouring quote)
-            result = self._quote_evidence(answer, question, [chosen[n - 1] for n in picks if 0 < n <= len(chosen)], chosen)
+            result = self._quote_evidence(answer, own, [chosen[n - 1] for n in picks if 0 < n <= len(chosen)], chosen)
             if result is not None:
                 answer.stages["repair"] = "quoted_evidence"
         if result is None:
