@@ -32,3 +32,12 @@ def test_what_positions_do_they_hold_after_which_officials_were_sanctioned(tmp_p
     assert "Production and Construction Corps" in text or "XPCC" in text, text
     assert "Public Security Bureau" in text, text
     assert a2["citations"] and all(s["citations"] for s in a2["sentences"])
+    # the third question: how the outlets differ, answered by comparing the story's articles
+    third = run.invoke(app, ["ask", "Did all outlets list the same allies?", "--follow-up", "--index",
+                             str(settings.index_dir), "--json"])
+    assert third.exit_code == 0, third.output
+    a3 = json.loads(third.stdout)
+    assert not a3["refused"] and a3["answer"].startswith("No: "), a3.get("why") or a3["refusal_reason"]
+    assert a3["conversation"] == a2["conversation"] and "European Union" in a3["answer"]
+    assert sorted({c["source_file"] for c in a3["citations"]}) == sorted(p.name for p in SEEDS.iterdir()
+                                                                         if p.suffix == ".txt")
