@@ -365,7 +365,7 @@ async def test_library_filters_live_searches_words_and_fits_80_columns(tui_setti
         table = screen.query_one("#articles")
         widths = sum(c.get_render_width(table) for c in table.columns.values())
         assert widths <= 80 and table.max_scroll_x == 0  # every column on screen, no sideways scroll
-        assert [c.label.plain for c in table.columns.values()] == ["date", "outlet", "title", "file"]
+        assert [c.label.plain for c in table.columns.values()] == ["date", "outlet", "title", "file", "story"]
         heights = [table.rows[k].height for k in table.rows]
         assert max(heights) > 1  # a long title wraps instead of being cut
         since = screen.query_one("#filter-since")

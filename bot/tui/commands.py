@@ -19,6 +19,7 @@ ACTIONS: list[tuple[str, str, str, str]] = [
     ("Show unchecked sentences", "Toggle: also show sentences that fail the checks, flagged", "toggle_unchecked", "u"),
     ("New thread", "The next question stands alone (not a follow-up)", "new_thread", "t"),
     ("Library", "Filter and search the articles; ingest a file or folder", "library", "l"),
+    ("Stories", "The articles grouped by event; Enter shows a story's timeline", "stories", "s"),
     ("History", "Reopen an earlier answer with its thread, or a briefing", "history", "h"),
     ("Help", "All the keys", "help", "?"),
 ] + [(f"Select source {n}", f"Select and expand cited passage [{n}]", f"select_citation({n})", str(n)) for n in range(1, 10)]

@@ -47,6 +47,7 @@ class MainScreen(Runs, SourcesAndScreens, Screen):
         Binding("u", "toggle_unchecked", "Unchecked", show=False, id="newsbot.unchecked"),
         Binding("t", "new_thread", "New thread", show=False, id="newsbot.new-thread"),
         Binding("l", "library", "Library", id="newsbot.library"),
+        Binding("s", "stories", "Stories", show=False, id="newsbot.stories"),  # in the help and the palette
         Binding("h", "history", "History", id="newsbot.history"),
         Binding("question_mark", "help", "Help", id="newsbot.help"),
         Binding("q", "app.quit", "Quit", show=False, id="newsbot.quit"),  # in the help; the footer fits 80 columns

@@ -1,11 +1,11 @@
 """What MainScreen does with the sources of an answer and the other screens: select a cited
-source (1-9, a click on a marker), open its article, open the library, the history (reopening a
-saved answer with its thread, or a briefing) and the help. A mixin of `bot.tui.main.MainScreen`,
+source (1-9, a click on a marker), open its article, open the library, the stories, the history
+(reopening a saved answer with its thread, or a briefing) and the help. A mixin of `bot.tui.main.MainScreen`,
 which holds the answer view, the sources pane and the status line these use."""
 
 from __future__ import annotations
 
-from bot.tui.screens import ArticleScreen, HelpScreen, HistoryScreen, LibraryScreen, SessionEntry
+from bot.tui.screens import ArticleScreen, HelpScreen, HistoryScreen, LibraryScreen, SessionEntry, StoriesScreen
 from bot.tui.widgets import AnswerView, SourceList
 
 
@@ -32,6 +32,9 @@ class SourcesAndScreens:
 
     def action_library(self) -> None:
         self.app.push_screen(LibraryScreen())
+
+    def action_stories(self) -> None:
+        self.app.push_screen(StoriesScreen())
 
     def action_history(self) -> None:
         self.app.push_screen(HistoryScreen(list(self.session)), self._reopen)

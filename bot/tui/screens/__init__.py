@@ -1,6 +1,6 @@
 """Screens of the newsbot TUI besides the main one: an article (scrolled to a quote), the library
-(live filters, search, ingest with progress), the history, and help. Slow work runs in thread
-workers that post messages."""
+(live filters, search, ingest with progress), the stories and a story's timeline, the history, and
+help. Slow work runs in thread workers that post messages."""
 
 from __future__ import annotations
 
@@ -18,5 +18,7 @@ from bot.tui.screens.article import ArticleScreen  # noqa: E402
 from bot.tui.screens.help import HelpScreen  # noqa: E402
 from bot.tui.screens.history import HistoryScreen, SessionEntry  # noqa: E402
 from bot.tui.screens.library import LibraryScreen  # noqa: E402
+from bot.tui.screens.stories import StoriesScreen, TimelineScreen  # noqa: E402
 
-__all__ = ["ArticleScreen", "HelpScreen", "HistoryScreen", "LibraryScreen", "SessionEntry", "describe"]
+__all__ = ["ArticleScreen", "HelpScreen", "HistoryScreen", "LibraryScreen", "SessionEntry", "StoriesScreen", "TimelineScreen",
+           "describe"]

@@ -23,6 +23,7 @@ under the answer); the cited passages are on the right.
   u          also show sentences that fail the checks (flagged)
   t          start a new thread (the next question stands alone)
   l          library: live filters, search, ingest a path
+  s          stories: a story's timeline; Enter opens an event
   h          history: reopen an answer and its thread
   Ctrl+P     command palette: every action, and the theme
   ?          this help          q  quit (Ctrl+Q while typing)

@@ -22,7 +22,7 @@ from bot.tui.screens.article import ArticleScreen
 
 LIVE_DELAY = 0.25  # seconds of quiet typing before a filter applies
 # fixed columns (the title takes what is left and wraps): label, width
-FIXED = (("date", 10), ("outlet", 10), ("file", 14))
+FIXED = (("date", 10), ("outlet", 10), ("file", 14), ("story", 7))  # story: its id's first 7 characters
 
 
 def match_words(rows: list[ArticleRecord], words: str, text_hits: list[str]) -> list[ArticleRecord]:
@@ -102,6 +102,7 @@ class LibraryScreen(Screen):
         table.add_column("outlet", width=10, key="outlet")
         table.add_column("title", width=self._title_width(), key="title")
         table.add_column("file", width=14, key="file")
+        table.add_column("story", width=7, key="story")
 
     def on_resize(self) -> None:
         if getattr(self, "_rows", None) is not None and self._title_width() != self.query_one(DataTable).columns["title"].width:
@@ -155,7 +156,8 @@ class LibraryScreen(Screen):
             files = a.file or ", ".join(a.files)
             short = files if len(files) <= 14 else files[:13] + "…"
             # the whole title, wrapped in its column (height=None: as many lines as it needs)
-            table.add_row(a.date or "", a.outlet or "", Text(a.title or "", overflow="fold"), short, key=a.id, height=None)
+            table.add_row(a.date or "", a.outlet or "", Text(a.title or "", overflow="fold"), short,
+                          (a.story or "")[:7], key=a.id, height=None)
 
     def on_library_screen_failed(self, msg: Failed) -> None:
         self.query_one("#library-status", Static).update(Text(f"{msg.title}: {msg.message}", style="bold red"))
