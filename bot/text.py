@@ -21,6 +21,7 @@ Stems
   stem_words(words)        Snowball stems of tokens, as they are when PyStemmer is missing
 Dates
   normalize_date, date_bound, date_int: ISO dates, --since/--until bounds, YYYYMMDD integers
+  given_date               a date a person typed (ingest's --date): YYYY-MM-DD or a ValueError
 
 Behaviour is that of the functions these came from (moved, not changed): the checker's tests
 (tests/test_citations.py, test_checking.py, ...) pin it.
@@ -281,6 +282,21 @@ def date_bound(value: str | None, end: bool = False) -> int | None:
     if iso is None:
         raise ValueError(f"cannot read {s!r} as a date (use YYYY-MM-DD)")
     return date_int(iso)
+
+
+def given_date(value: str | None) -> str | None:
+    """A date a person gave (`ingest --date`, the TUI's ingest form) as YYYY-MM-DD; None if not
+    given; ValueError (one sentence) if it is not a real YYYY-MM-DD date."""
+    s = (value or "").strip()
+    if not s:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s)
+    try:
+        if m:
+            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        pass
+    raise ValueError(f"cannot read {s!r} as a date (use YYYY-MM-DD, e.g. 2024-05-07)")
 
 
 def date_int(iso: str | None) -> int:

@@ -59,3 +59,20 @@ def test_cli_errors_are_one_line(tmp_path):
     assert r.exit_code == 4 and "Traceback" not in r.output
     r = runner.invoke(app, ["articles", "--index", "idx", "--since", "someday"])
     assert r.exit_code in (0, 2)
+
+
+def test_ingest_date_for_files_without_one(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "plain.txt").write_text("Council opens new library\n\nThe town council opened a new library on Monday.\n")
+    (d / "dated.json").write_text(json.dumps({"title": "Bridge reopens", "date": "2021-03-22",
+                                              "text": "The old bridge reopened to traffic after repairs."}))
+    idx = str(tmp_path / "idx")
+    r = run("ingest", str(tmp_path / "in" / "plain.txt"), "--index", idx, "--date", "2024-13-40")
+    assert r.exit_code == 2 and "Bad date" in r.output and "2024-13-40" in r.output
+    assert len(r.output.strip().splitlines()) == 1 and not (tmp_path / "idx").exists()
+
+    r = run("ingest", str(d), "--index", idx, "--date", "2024-05-07", "--json")
+    assert r.exit_code == 0, r.output
+    dates = {row["file"]: row["date"] for row in json.loads(run("articles", "--index", idx, "--json").stdout)}
+    assert dates == {"plain.txt": "2024-05-07", "dated.json": "2021-03-22"}  # a file's own date is kept

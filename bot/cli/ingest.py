@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from bot.cli.common import ChromaOpt, IndexOpt, JsonOpt, SinceOpt, SourceOpt, UntilOpt, err, out, print_json, settings_from
-from bot.errors import ExitCode
+from bot.errors import ExitCode, UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -19,11 +19,18 @@ def register(app: typer.Typer) -> None:
         index: Optional[Path] = IndexOpt,
         chroma_url: Optional[str] = ChromaOpt,
         source: Optional[str] = typer.Option(None, "--source", help="Outlet for articles whose files don't name one.", show_default=False),
+        date: Optional[str] = typer.Option(None, "--date", help="Date for articles whose files don't give one (YYYY-MM-DD).",
+                                           show_default=False),
         json_: bool = JsonOpt,
     ) -> None:
         """Index articles (.txt .md .html .json .jsonl, RSS/Atom feeds); unchanged files are skipped."""
         from bot.core.index import Index, collect_files
+        from bot.text import given_date
 
+        try:  # before anything is opened or written
+            date = given_date(date)
+        except ValueError as exc:
+            raise UsageError("Bad date", f"{exc}.") from None
         s = settings_from(index_dir=index, chroma_url=chroma_url).settings
         idx = Index(s)
         try:
@@ -34,10 +41,10 @@ def register(app: typer.Typer) -> None:
                 with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                               TimeRemainingColumn(), TextColumn("{task.description}"), console=err, transient=True) as bar:
                     task = bar.add_task("", total=total)
-                    rep = idx.ingest(paths, outlet=source,
+                    rep = idx.ingest(paths, outlet=source, date=date,
                                      progress=lambda done, tot, name: bar.update(task, completed=done, total=tot, description=name))
             else:
-                rep = idx.ingest(paths, outlet=source)
+                rep = idx.ingest(paths, outlet=source, date=date)
         finally:
             idx.close()
         if json_:

@@ -130,10 +130,11 @@ class IngestRun:
     """The state of one ingest: the files planned, the articles waiting to be embedded, the
     near-duplicate index. Made by `Index.ingest` under the write lock, with the registry open."""
 
-    def __init__(self, lib, outlet: str | None, progress: Progress | None, total: int, rep: IngestReport):
+    def __init__(self, lib, outlet: str | None, progress: Progress | None, total: int, rep: IngestReport,
+                 date: str | None = None):
         self.lib = lib
         self.reg = lib.registry
-        self.outlet = outlet
+        self.outlet, self.date = outlet, date  # fallbacks for articles whose files give none
         self.progress = progress
         self.total = total
         self.rep = rep
@@ -188,7 +189,7 @@ class IngestRun:
             rep.unchanged += len(old_rows)
             self.done_files += 1
             return
-        res = parse_file(path, outlet=self.outlet, max_mb=self.lib.settings.max_file_mb, data=data)
+        res = parse_file(path, outlet=self.outlet, max_mb=self.lib.settings.max_file_mb, data=data, date=self.date)
         for reason in res.errors:
             rep.failed.append({"file": shown, "reason": reason})
         if not res.articles:
@@ -337,7 +338,8 @@ class IngestRun:
             self.rep.removed += before - self.lib.counts()[0]
 
 
-def ingest(lib, paths: list[Path], outlet: str | None = None, progress: Progress | None = None) -> IngestReport:
+def ingest(lib, paths: list[Path], outlet: str | None = None, progress: Progress | None = None,
+           date: str | None = None) -> IngestReport:
     """`Index.ingest`: under the write lock, restore what the vector store lacks, then one IngestRun."""
     t0 = time.perf_counter()
     files, missing = collect_files([Path(p) for p in paths])
@@ -348,7 +350,7 @@ def ingest(lib, paths: list[Path], outlet: str | None = None, progress: Progress
         raise UsageError("Nothing to ingest", f"no supported files in {', '.join(str(p) for p in paths)} (supported: {exts}).")
     rep = IngestReport(files=len(files))
     try:
-        _ingest(lib, files, paths, outlet, progress, rep)
+        _ingest(lib, files, paths, outlet, progress, rep, date)
     except DiskFull as exc:  # say it in ingest's words: the same ingest again carries on
         raise exc.again("run the same `newsbot ingest` again: it carries on where this one stopped") from None
     finally:
@@ -357,14 +359,15 @@ def ingest(lib, paths: list[Path], outlet: str | None = None, progress: Progress
     return rep
 
 
-def _ingest(lib, files: list[Path], paths: list[Path], outlet: str | None, progress, rep: IngestReport) -> None:
+def _ingest(lib, files: list[Path], paths: list[Path], outlet: str | None, progress, rep: IngestReport,
+            date: str | None = None) -> None:
     with lib.write_lock():
         lib.db(create=True)
         t = time.perf_counter()
         rep.restored = restore_store(lib)
         if rep.restored:
             rep.embed_seconds += time.perf_counter() - t
-        lib._run = IngestRun(lib, outlet, progress, len(files), rep)
+        lib._run = IngestRun(lib, outlet, progress, len(files), rep, date)
         gen0 = lib.generation()
         done = False
         try:

@@ -40,6 +40,7 @@ from bot.store.base import BaseIndex
 from bot.store.errors import lock_error, make_dir, no_index
 from bot.store.ingest import IngestReport, IngestRun, Progress, ingest, restore_store
 from bot.store.registry import Registry, embedded_store_count
+from bot.text import given_date
 from bot.store.removal import remove, remove_paths
 
 
@@ -185,9 +186,15 @@ class Index(BaseIndex):
 
     # ------------------------------------------------------------------ ingest
 
-    def ingest(self, paths: list[Path], outlet: str | None = None, progress: Progress | None = None) -> IngestReport:
-        """Index files and folders (see bot.store.ingest); unchanged files are skipped."""
-        return ingest(self, paths, outlet, progress)
+    def ingest(self, paths: list[Path], outlet: str | None = None, progress: Progress | None = None,
+               date: str | None = None) -> IngestReport:
+        """Index files and folders (see bot.store.ingest); unchanged files are skipped. `outlet` and
+        `date` (YYYY-MM-DD, else a UsageError before anything is written) go to articles whose files give none."""
+        try:
+            date = given_date(date)
+        except ValueError as exc:
+            raise UsageError("Bad date", f"{exc}.") from None
+        return ingest(self, paths, outlet, progress, date)
 
     def restore_store(self, store_ids: set[str] | None = None) -> int:
         """Embed again the registry's chunks the vector store lacks (see bot.store.ingest)."""

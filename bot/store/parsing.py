@@ -402,8 +402,8 @@ def parse_bytes(data: bytes, name: str) -> ParseResult:
 
 
 def parse_file(path: Path, outlet: str | None = None, max_mb: float | None = None,
-               data: bytes | None = None) -> ParseResult:
-    """Read and parse one file. Articles get source_file, path, key and the fallback outlet."""
+               data: bytes | None = None, date: str | None = None) -> ParseResult:
+    """Read and parse one file. Articles get source_file, path, key and the fallback outlet and date."""
     path = Path(path)
     if data is None:
         try:
@@ -426,4 +426,6 @@ def parse_file(path: Path, outlet: str | None = None, max_mb: float | None = Non
         art.path = ap
         if not art.outlet and outlet:
             art.outlet = outlet
+        if not art.date and date:
+            art.date = date
     return res

@@ -1,5 +1,5 @@
 """The library: the indexed articles, filtered live by outlet, dates and words (of the title, or
-anywhere in the text through the keyword index); ingest a path (with an outlet) with progress."""
+anywhere in the text through the keyword index); ingest a path (with an outlet and a date) with progress."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 
 from bot.core.types import ArticleRecord
+from bot.text import given_date
 from bot.tui.render import plural
 from bot.tui.screens import describe
 from bot.tui.screens.article import ArticleScreen
@@ -80,6 +81,7 @@ class LibraryScreen(Screen):
         with Horizontal(id="ingest-row"):
             yield Input(placeholder="ingest a file or folder: path, then Enter", id="ingest-path")
             yield Input(placeholder="its outlet (optional)", id="ingest-outlet")
+            yield Input(placeholder="its date, YYYY-MM-DD (optional)", id="ingest-date")
             yield ProgressBar(id="ingest-progress", show_eta=False)
         yield Static("", id="library-status")
         yield Footer(compact=True)
@@ -173,7 +175,7 @@ class LibraryScreen(Screen):
         self.action_refresh()
         self.query_one(DataTable).focus()
 
-    @on(Input.Submitted, "#ingest-path,#ingest-outlet")
+    @on(Input.Submitted, "#ingest-path,#ingest-outlet,#ingest-date")
     def _ingest(self) -> None:
         path = self.query_one("#ingest-path", Input).value.strip()
         if not path:
@@ -185,17 +187,23 @@ class LibraryScreen(Screen):
                 Text(f"No such file or folder: {p}. Type an existing path.", style="bold red"))
             return
         outlet = self.query_one("#ingest-outlet", Input).value.strip() or None
+        try:  # a bad date is one line here, and nothing is ingested
+            date = given_date(self.query_one("#ingest-date", Input).value)
+        except ValueError as exc:
+            self.query_one("#library-status", Static).update(Text(f"Bad date: {exc}.", style="bold red"))
+            self.query_one("#ingest-date", Input).focus()
+            return
         self.query_one("#library-status", Static).update(f"Ingesting {p}…")
         self.query_one(ProgressBar).update(total=None, progress=0)
-        self.ingest(p, outlet)
+        self.ingest(p, outlet, date)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ingest")
-    def ingest(self, path: Path, outlet: str | None = None) -> None:
+    def ingest(self, path: Path, outlet: str | None = None, date: str | None = None) -> None:
         def progress(done: int, total: int, name: str) -> None:
             self.post_message(self.IngestProgress(done, total, name))
 
         try:
-            report = self.app.get_index().ingest([path], outlet=outlet, progress=progress)
+            report = self.app.get_index().ingest([path], outlet=outlet, progress=progress, date=date)
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(*describe(exc)))
             return
