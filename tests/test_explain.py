@@ -138,3 +138,13 @@ def test_a_hyphenated_name_is_found_by_its_parts_and_the_failed_part_is_the_one_
                  rejected=["not in the evidence: He was 45"],
                  raw="Evidence: 1\nAnswer: The pilot died [1].\n--- next part ---\nEvidence: 2\nAnswer: He was 45 [2].")
     assert "the model's answer (“He was 45.”)" in explain.refusal(a).why
+
+
+def test_a_compared_sentence_says_the_outlets_were_compared():
+    from bot.core import explain
+    from bot.core.types import Sentence
+
+    s = Sentence("The Gazette lists Norway and Sweden, while the Tribune lists Norway.", [1, 2], True,
+                 checks={"lexical": True, "compared": "list"})
+    said = [c.detail for c in explain.checks("Did all outlets list the same countries?", s)]
+    assert any("compared claim by claim" in t and "the names they list" in t for t in said)

@@ -19,7 +19,7 @@ from bot.core.types import Answer, Sentence
 
 @dataclass
 class Check:
-    name: str  # "words" | "kind" | "judge" | "quoted" | "checks"
+    name: str  # "words" | "kind" | "judge" | "quoted" | "compared" | "checks"
     passed: bool
     detail: str  # what was checked, in plain words
 
@@ -53,6 +53,10 @@ _NEVER = {"number": "never give the number asked for", "date": "never say when",
           "name": "never give the name", "place": "never say where", "reason": "never say why"}
 
 
+_DIFFER = {"list": "the names they list", "who": "who they name", "role": "a role", "how many": "a number",
+           "when": "the time"}
+
+
 def checks(question: str, sentence: Sentence, repair: str | None = None) -> list[Check]:
     """Each check of one answer sentence, passed or not, in plain words."""
     if not sentence.supported:
@@ -68,6 +72,9 @@ def checks(question: str, sentence: Sentence, repair: str | None = None) -> list
         out.append(Check("kind", bool(c["type"]), f"gives {_KIND[kind]}, as asked"))
     if "judge" in c:
         out.append(Check("judge", True, f"the model, asked again, says the evidence states it (p={float(c['judge']):.2f})"))
+    if c.get("compared"):
+        what = _DIFFER.get(c["compared"], c["compared"])
+        out.append(Check("compared", True, f"the outlets' articles compared claim by claim: they differ in {what}"))
     if repair == "retry_best_passage":
         out.append(Check("repair", True, "found on a second reading of the best passage"))
     return out
