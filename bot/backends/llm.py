@@ -31,10 +31,10 @@ class GenStats:
     cached_tokens: int = 0  # prompt tokens reused from the previous call's KV cache
 
 
-# Prompt tokens read per llama.cpp decode before the cancel flag is checked again: under 1 s of
-# prompt on 2 cores for the 1.5B model, at ~1-3% on first-token time against one big batch
-# (scripts/cancel_timing.py; README, Limits). A decode cannot be interrupted from Python.
-PREFILL_SLICE = 64
+# Prompt tokens read per llama.cpp decode before the cancel flag is checked again: under 2 s of
+# prompt on 2 cores for the 1.5B model. 64-token slices cost first-token time (`make bench`:
+# 1.19x raw llama.cpp against 1.07x with 128); README, Limits. A decode cannot be interrupted.
+PREFILL_SLICE = 128
 
 
 class ContextOverflow(NewsbotError):
