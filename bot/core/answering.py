@@ -66,7 +66,7 @@ class Answerer(Session):
         pool = evidence.candidates(prepare(passages))
         # a follow-up's carried question ("… (after: Which yacht…?)") helps find and read the
         # evidence, but what the answer is checked against is the follow-up itself
-        plain = checking.CARRIED.sub("", question) or question
+        plain = _own(question)
         carried = question[len(plain):]
         parts = checking.answer_parts(plain) if self.settings.answer_parts else [plain]
         parts = [p + carried for p in parts]
@@ -127,7 +127,7 @@ class Answerer(Session):
             answer.stages["model"] = "declined" if declined else "answered"
         elif declined:
             answer.stages["model"] = "declined part"
-        own = checking.CARRIED.sub("", question) or question  # checks and the judge: the follow-up itself
+        own = _own(question)  # checks and the judge: the follow-up itself
         result = None if declined else self._check(answer, own, text, picks, chosen)
         # a decline resting on evidence that itself says the thing is not known ("the cause is as
         # yet unknown") is the articles' answer: asking again would only find a wrong one
@@ -350,6 +350,11 @@ def _covered(sentence: str, question: str, evs: list, chosen: list, most: int = 
 def _facts(text: str) -> set[str]:
     """What a sentence can give an answer: its numbers and the stems of all its words."""
     return cit.numbers(text) | {cit.stem(w) for w in cit.words(text)}
+
+
+def _own(question: str) -> str:
+    """A follow-up without the earlier question it carries ("… (after: Which yacht…?)")."""
+    return checking.CARRIED.sub("", question) or question
 
 
 def _has_words(text: str) -> bool:
