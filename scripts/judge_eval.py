@@ -1,14 +1,20 @@
-"""The judge as a classifier: precision and recall of `yes_probability` on labelled
-(question, answer, evidence, right/wrong) pairs built from an eval answers file.
+"""The judge as a classifier: precision and recall of its score (output_format.judge_score: P(yes)
+for the answer less P(yes) for "The sentences do not say.") on labelled (question, answer,
+evidence, right/wrong) pairs.
 
-Pairs:
+--from-run (no model needed): every verdict the judge gave in an eval run (`stages.judged`) on the
+model's own answer or a quoted sentence, labelled right when it holds a gold answer (any
+unanswerable question's answer is wrong). These are the real pairs the threshold decides.
+
+Otherwise, constructed pairs, re-scored by the model:
 - every answered question with gold: the answer as given, its cited quotes as evidence, labelled
   by the eval's `correct` (an answered unanswerable question is wrong);
 - for every correct answer, a grounded-but-wrong one: another sentence of the same cited passage
   that holds none of the accepted answers, proposed as the answer (the failure a lexical check
   cannot see).
 
-Usage: python scripts/judge_eval.py ANSWERS.jsonl QUESTIONS.jsonl [--index DIR] [--out pairs.jsonl]
+Usage: python scripts/judge_eval.py ANSWERS.jsonl QUESTIONS.jsonl [--from-run] [--ids-ending 38 | --not-ending 38]
+                                   [--out pairs.jsonl]
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import load_settings  # noqa: E402
 from bot.core import citations as cit  # noqa: E402
-from bot.core.answering import judge_messages  # noqa: E402
+from bot.core.output_format import judge_score  # noqa: E402
 from bot.core.evaluation import contains_answer, load_questions  # noqa: E402
 
 
@@ -50,23 +56,49 @@ def pairs(answers: list[dict], questions: dict) -> list[dict]:
     return out
 
 
+def run_pairs(answers: list[dict], questions: dict) -> list[dict]:
+    """The judge's own verdicts in an eval run, on the model's answer (each part's) or a quoted sentence."""
+    out = []
+    for r in answers:
+        q = questions.get(str(r["id"]))
+        if q is None:
+            continue
+        for v in (r.get("stages") or {}).get("judged") or []:
+            if v.get("role") not in ("answer", "quote"):
+                continue  # a rival is wrong by construction; what it decides is whether it beats the answer
+            label = bool(q.expects_answer) and contains_answer(v["text"], q.answers, "any")
+            out.append({"id": r["id"], "answer": v["text"], "label": label, "origin": v["role"], "p_yes": v["p"],
+                        "score": v["score"]})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("answers")
     ap.add_argument("questions")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--from-run", action="store_true", help="score the verdicts the eval run recorded (no model)")
+    ap.add_argument("--ids-ending", default="", help="only questions whose id ends in one of these characters")
+    ap.add_argument("--not-ending", default="", help="leave out questions whose id ends in one of these characters")
     args = ap.parse_args()
     qs = {q.id: q for q in load_questions(Path(args.questions))}
     recs = [json.loads(line) for line in open(args.answers, encoding="utf-8") if line.strip()]
+    recs = [r for r in recs if (not args.ids_ending or str(r["id"])[-1] in args.ids_ending)
+            and str(r["id"])[-1] not in args.not_ending]
+    if args.from_run:
+        report(run_pairs(recs, qs))
+        return
     ps = pairs(recs, qs)
     s = load_settings().settings
     from bot.backends.llm import load_chat_model
 
     model = load_chat_model(s)
+    nulls: dict = {}
     for i, p in enumerate(ps):
         shown = "\n".join(f"[{n}] {' '.join(e.split())}" for n, e in enumerate(p["evidence"], 1))
-        p["p_yes"] = model.yes_probability(judge_messages(s.prompts_dir, p["question"], p["answer"], shown))
-        print(f"{i + 1}/{len(ps)} {p['id']} {p['origin']:<14} label={p['label']!s:<5} p={p['p_yes']:.3f}", file=sys.stderr)
+        got = judge_score(model.yes_probability, s.prompts_dir, p["question"], p["answer"], shown, nulls)
+        p["score"], p["p_yes"] = (got[0], got[1]) if got else (None, None)
+        print(f"{i + 1}/{len(ps)} {p['id']} {p['origin']:<14} label={p['label']!s:<5} score={p['score']}", file=sys.stderr)
     if args.out:
         Path(args.out).write_text("".join(json.dumps(p) + "\n" for p in ps), encoding="utf-8")
     report(ps)
@@ -74,14 +106,14 @@ def main() -> None:
 
 def report(ps: list[dict]) -> None:
     pos = sum(p["label"] for p in ps)
-    print(f"{len(ps)} pairs: {pos} right, {len(ps) - pos} wrong "
-          f"({sum(p['origin'] == 'given' for p in ps)} given answers, {sum(p['origin'] != 'given' for p in ps)} other sentences)")
-    print("threshold | accepts right (recall) | accepted that are right (precision) | rejects wrong")
-    for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        acc = [p for p in ps if p["p_yes"] is not None and p["p_yes"] >= t]
+    origins = ", ".join(f"{sum(p['origin'] == o for p in ps)} {o}" for o in dict.fromkeys(p["origin"] for p in ps))
+    print(f"{len(ps)} pairs: {pos} right, {len(ps) - pos} wrong ({origins})")
+    print("score threshold | accepts right (recall) | accepted that are right (precision) | rejects wrong")
+    for t in (0.2, 0.25, 0.3, 0.33, 0.36, 0.38, 0.4, 0.45, 0.5):
+        acc = [p for p in ps if p["score"] is not None and p["score"] >= t]
         tp = sum(p["label"] for p in acc)
-        rej_wrong = sum(1 for p in ps if not p["label"] and (p["p_yes"] is None or p["p_yes"] < t))
-        print(f"{t:.1f} | {tp}/{pos} = {tp / max(pos, 1):.2f} | {tp}/{len(acc)} = {tp / max(len(acc), 1):.2f} | "
+        rej_wrong = sum(1 for p in ps if not p["label"] and (p["score"] is None or p["score"] < t))
+        print(f"{t:.2f} | {tp}/{pos} = {tp / max(pos, 1):.2f} | {tp}/{len(acc)} = {tp / max(len(acc), 1):.2f} | "
               f"{rej_wrong}/{len(ps) - pos}")
 
 

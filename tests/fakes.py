@@ -14,6 +14,7 @@ import numpy as np
 from bot.backends.embedder import Embedder
 from bot.backends.llm import ChatModel, GenStats
 from bot.core import citations as cit
+from bot.core.output_format import NULL_ANSWER
 from bot.store.base import BaseIndex
 from bot.store.records import ArticleRecord, Passage
 
@@ -25,9 +26,10 @@ class ScriptedModel(ChatModel):
     messages); the last one repeats. Every call is kept in `history`."""
 
     def __init__(self, replies: list[Reply] | None = None, name: str = "scripted", delay: float = 0.0,
-                 judge: float | Callable[[list[dict]], float | None] | None = None):
+                 judge: float | Callable[[list[dict]], float | None] | None = None, null: float = 0.2):
         super().__init__()
         self.judge = judge
+        self.null = null  # P(yes) for the judge's null answer, "The sentences do not say."
         self.judged: list[list[dict]] = []
         self.replies: list[Reply] = list(replies or ["The articles do not say."])
         self.history: list[list[dict]] = []
@@ -35,8 +37,11 @@ class ScriptedModel(ChatModel):
         self.delay = delay
 
     def yes_probability(self, messages: list[dict]) -> float | None:
-        """The scripted judge: `judge` is a probability, a function of the messages, or None (no judge)."""
+        """The scripted judge: `judge` is a probability, a function of the messages, or None (no judge);
+        the null answer gets `null`."""
         self.judged.append(messages)
+        if self.judge is not None and f"Proposed answer: {NULL_ANSWER}" in messages[-1]["content"]:
+            return self.null
         return self.judge(messages) if callable(self.judge) else self.judge
 
     def enqueue(self, *replies: Reply) -> None:

@@ -225,7 +225,18 @@ def test_the_judge_refuses_a_grounded_but_wrong_answer_and_accepts_a_right_one()
     right = "Evidence: 1\nAnswer: Dr Ann Vole is under investigation."
     ans, model, _ = make(right, passages=[P(1, D, "d")], judge=0.9)
     a = ans.ask("Who is the scientist under investigation?", save=False)
-    assert not a.refused and "Ann Vole" in a.answer and a.sentences[0].checks["judge"] == 0.9
+    assert not a.refused and "Ann Vole" in a.answer
+    assert a.sentences[0].checks["judge"] == 0.7 and a.sentences[0].checks["judge_p"] == 0.9  # 0.9 less 0.2 for no answer
+
+
+def test_the_judge_score_is_measured_against_no_answer():
+    # a judge that says yes as readily to "The sentences do not say." does not vouch for the answer
+    right = "Evidence: 1\nAnswer: Dr Ann Vole is under investigation."
+    ans, model, _ = make(right, passages=[P(1, D, "d")], judge=0.9)
+    model.null = 0.8
+    a = ans.ask("Who is the scientist under investigation?", save=False)
+    assert a.refused and any("judge: the evidence does not state it (score 0.10" in r for r in a.stages["rejected"])
+    assert any("Proposed answer: The sentences do not say." in m[-1]["content"] for m in model.judged)
 
 
 def test_a_decline_with_confident_retrieval_is_asked_again_with_the_best_passage():

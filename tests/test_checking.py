@@ -191,3 +191,23 @@ def test_a_count_must_count_the_thing_asked_about(sentence, counts):
 def test_only_how_many_questions_ask_what_a_number_counts():
     assert checking.counts_the_thing("How old was the skipper?", "The skipper, 53, was shot.")
     assert checking.counts_the_thing("How many people died in the fire?", "Twelve people died.")
+
+
+@pytest.mark.parametrize("evidence, is_age", [
+    ("The crash killed eight people near the coast.", False),  # a count, not an age
+    ("The pilot, a 54-year-old from Perth, survived.", True),
+    ("The pilot, aged 54, survived.", True),
+    ("The pilot was 54 years old.", True),
+    ("Ann Vole, 54, flew the plane.", True),
+    ("She retired at 54 after flying for 30 years.", True),
+    ("Police said the pilot was 54.", True),
+    ("Fifty-four passengers boarded at 9 o'clock.", False),
+])
+def test_how_old_is_answered_with_a_number_the_evidence_gives_as_an_age(evidence, is_age):
+    answer = "8" if "eight" in evidence else "54"
+    assert checking.not_an_age("How old was the pilot?", answer, evidence) is not is_age
+
+
+def test_only_age_questions_ask_for_an_age():
+    assert not checking.not_an_age("How many people did the crash kill?", "8", "The crash killed eight people.")
+    assert checking.not_an_age("What was the pilot's age?", "8", "The crash killed eight people.")

@@ -45,10 +45,10 @@ def test_rejected_answers_say_what_the_model_wrote_and_which_check_failed():
     assert explain.refusal(a).why == ("the model's answer (“John Smith was the pilot.”) was not supported by the "
                                       "passages: “John Smith was the pilot” is not in them")
     a = _refused("How old was the pilot?", [CRASH], "answered", "no sentence of the answer passed the checks: judge: …",
-                 rejected=["judge: the evidence does not state it (p=0.21)", "not a number"])
+                 rejected=["judge: the evidence does not state it (score 0.01: p=0.21)", "not a number"])
     why = explain.refusal(a).why
     assert why.startswith("the model's answer was not supported by the passages: ")
-    assert "did not find it stated in them (p=0.21)" in why and "did not give a number, as asked" in why
+    assert "did not find it stated in them (p=0.21, score 0.01)" in why and "did not give a number, as asked" in why
 
 
 def test_known_unknowns_cancels_and_half_answers():
@@ -73,10 +73,10 @@ def test_closest_passages_have_file_title_and_a_short_snippet():
 
 def test_each_check_of_a_sentence_in_words():
     s = Sentence("Jane Roe flew it [1].", [1], True, evidence=["Jane Roe flew it."],
-                 checks={"lexical": True, "type": True, "judge": 0.83})
+                 checks={"lexical": True, "type": True, "judge": 0.63, "judge_p": 0.83})
     got = explain.checks("Who flew the plane?", s)
     assert [(c.name, c.passed) for c in got] == [("words", True), ("kind", True), ("judge", True)]
-    assert "gives a name" in got[1].detail and "p=0.83" in got[2].detail
+    assert "gives a name" in got[1].detail and "p=0.83, 0.63 above" in got[2].detail
     quoted = Sentence("Jane Roe flew it.", [1], True, checks={"lexical": True, "type": True, "quoted": True})
     assert explain.checks("Who flew the plane?", quoted)[0].name == "quoted"
     flagged = Sentence("The plane was red.", [], False, "not in the evidence")
@@ -106,7 +106,7 @@ def test_ask_shows_each_sentences_evidence_and_checks(monkeypatch, tmp_path):
     assert lines[0] == "The pilot was 54 [1]."
     assert "evidence [1]: “Police said the pilot was 54.”" in r.stdout
     assert "✓ every name, number and date is in the evidence" in r.stdout
-    assert "✓ gives a number, as asked" in r.stdout and "(p=0.90)" in r.stdout
+    assert "✓ gives a number, as asked" in r.stdout and "(p=0.90, 0.70 above “the sentences do not say”)" in r.stdout
 
 
 def test_a_refusal_says_why_in_words_and_lists_the_closest_passages(monkeypatch, tmp_path):

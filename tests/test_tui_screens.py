@@ -237,7 +237,7 @@ async def test_checks_view_shows_evidence_and_each_check(tui_settings, seeded):
     flat = " ".join(shown.split())  # the evidence wraps, indented under its sentence
     assert " ".join(f"evidence: “{s.evidence[0]}”".split()) in flat
     assert "✓ every name, number and date is in the evidence" in shown or "✓ quoted verbatim" in shown
-    assert "(p=0.90)" in shown  # the judge's check, with its probability
+    assert "(p=0.90, 0.70 above" in shown  # the judge's check, with its probability and score
 
 
 @pytest.mark.anyio

@@ -7,7 +7,8 @@ One code path for `ask`, `eval` and the TUI. The model never sees article text a
 2. it holds the kind of thing the question asks for and is not the question restated
    (bot.core.checking), and
 3. the model itself, asked as a yes/no judge, says the evidence states this answer to this
-   question (a probability from the next token, with a threshold: `judge_threshold`).
+   question: P(yes) from the next token, less its P(yes) for "The sentences do not say.", must
+   reach `judge_threshold`.
 Before refusing it repairs: an unsupported detail is cut; a model that declines although
 retrieval is confident is asked once more with the best passage alone; when the model's words
 fail, an evidence sentence that answers the question's type and passes the judge is quoted.
@@ -19,7 +20,7 @@ import time
 from typing import Callable
 
 from bot.core import checking, comparing, evidence, prompts
-from bot.core.output_format import AnswerStream, grammar, judge_messages, parse_output  # noqa: F401 (parse_output re-exported)
+from bot.core.output_format import AnswerStream, grammar, judge_messages, judge_score, parse_output  # noqa: F401 (parse_output re-exported)
 from bot.core.conversation import Turn, standalone
 from bot.core import citations as cit
 from bot.core.grounding import add_citation, compose, meta_text, off_topic, prepare, without_one_phrase
@@ -60,6 +61,7 @@ class Answerer(Session):
         answer.timings = {"retrieve_ms": round(retrieve_ms, 1)}
         answer.stages = {"model": "none", "repair": None, "rejected": [], "judge_calls": 0}
         self._texts: dict[str, str | None] = {}
+        self._nulls: dict[tuple[str, str], float | None] = {}
         if not passages:
             answer.refusal_reason = "no passage matches the question"
             return self._finish(answer, t0, save)
@@ -70,10 +72,11 @@ class Answerer(Session):
         carried = question[len(plain):]
         parts = checking.answer_parts(plain) if self.settings.answer_parts else [plain]
         parts = [p + carried for p in parts]
+        pools = [pool] if len(parts) == 1 else self._part_pools(answer, parts, passages, k=k, source=source, since=since, until=until)
         results = []
         for i, part in enumerate(parts):
             budget = self.settings.prompt_budget if len(parts) == 1 else int(self.settings.prompt_budget * PART_BUDGET)
-            result = self._attempt(answer, part, pool, budget, on_token, t0, keep_unsupported, first=i == 0)
+            result = self._attempt(answer, part, pools[i], budget, on_token, t0, keep_unsupported, first=i == 0)
             if result == "cancelled":
                 answer.stages["model"] = "cancelled"
                 answer.refusal_reason = "cancelled"
@@ -99,6 +102,18 @@ class Answerer(Session):
         answer.refusal_reason = None
         answer.answer = compose(answer.sentences)
         return self._finish(answer, t0, save)
+
+    def _part_pools(self, answer: Answer, parts: list[str], passages: list, k: int | None, **filters) -> list[list]:
+        """Each part of a two-part question searched for on its own (its facts are often in another
+        article than the first part's), ahead of the passages found for the whole question."""
+        pools = []
+        for part in parts:
+            found = self.index.search(_own(part), k=k or self.settings.k, **filters)
+            seen = {p.chunk_id for p in found}
+            pools.append(evidence.candidates(prepare(found + [p for p in passages if p.chunk_id not in seen])))
+            known = {p.chunk_id for p in answer.retrieved}
+            answer.retrieved += [p for p in found if p.chunk_id not in known]
+        return pools
 
     def _compare(self, question: str, asked: str, conversation, t0: float, save: bool, **filters) -> Answer:
         from bot.core.briefing import Briefer
@@ -175,11 +190,23 @@ class Answerer(Session):
         answer.timings["cached_prompt_tokens"] = stats.cached_tokens
         return answer.raw, gen.cancelled
 
-    def _judge(self, answer: Answer, question: str, text: str, evs: list) -> float | None:
-        """P(yes) that the evidence states `text` as the answer to `question` (None: no judge)."""
+    def _judge(self, answer: Answer, question: str, text: str, evs: list, role: str = "answer") -> tuple[float, float] | None:
+        """(score, P(yes)) of the judge on `text` as the answer to `question` from `evs`
+        (output_format.judge_score); None: no judge."""
         if self.settings.judge_threshold <= 0:
             return None
-        messages = judge_messages(self.settings.prompts_dir, question, text, evidence.render(evidence.numbered(evs)))
+        got = judge_score(lambda m: self._yes(answer, m), self.settings.prompts_dir, question, text,
+                          evidence.render(evidence.numbered(evs)), self.__dict__.setdefault("_nulls", {}))
+        if got is None:
+            return None
+        score, p, null = got
+        # every verdict is kept: eval scores the judge as a classifier from these
+        answer.stages.setdefault("judged", []).append(
+            {"role": role, "text": text[:300], "p": round(p, 3), "null": None if null is None else round(null, 3),
+             "score": round(score, 3)})
+        return score, p
+
+    def _yes(self, answer: Answer, messages: list[dict]) -> float | None:
         t = time.perf_counter()
         with self._lock:
             p = self.model.yes_probability(messages)
@@ -232,21 +259,24 @@ class Answerer(Session):
         if checking.not_a_count(question, whole, " ".join(e.text for e in evs)):
             rejected.append("a percentage, sum or time given as a count")
             return None
-        shown = list(dict.fromkeys(evs + picked))  # the judge sees what the model named, too
-        p = self._judge(answer, question, whole, shown)
-        if p is not None and p < self.settings.judge_threshold:
-            rejected.append(f"judge: the evidence does not state it (p={p:.2f})")
+        if checking.not_an_age(question, whole, " ".join(e.text for e in evs)):
+            rejected.append("a number the evidence does not give as an age")
             return None
-        if p is not None:
+        shown = list(dict.fromkeys(evs + picked))  # the judge sees what the model named, too
+        judged = self._judge(answer, question, whole, shown)
+        if judged is not None and judged[0] < self.settings.judge_threshold:
+            rejected.append(f"judge: the evidence does not state it (score {judged[0]:.2f}: p={judged[1]:.2f})")
+            return None
+        if judged is not None:
             # the same judge on the answer with its key number or name swapped for another one of
             # the evidence: a right answer should win against its rivals
             rival_text = " ".join(e.text for e in shown)
             for rival in checking.rivals(question, whole, rival_text):
-                pr = self._judge(answer, question, rival, shown)
-                if pr is not None and pr > p + RIVAL_MARGIN:
-                    rejected.append(f"judge prefers {rival[:60]!r} (p={pr:.2f}) to the answer (p={p:.2f})")
+                r = self._judge(answer, question, rival, shown, role="rival")
+                if r is not None and r[0] > judged[0] + RIVAL_MARGIN:
+                    rejected.append(f"judge prefers {rival[:60]!r} (score {r[0]:.2f}) to the answer (score {judged[0]:.2f})")
                     return None
-        return out, {"lexical": True, "type": True, **({"judge": round(p, 3)} if p is not None else {})}, dropped
+        return out, {"lexical": True, "type": True, **_judge_checks(judged)}, dropped
 
     def _support(self, question: str, sentence: str, first: list, chosen: list) -> list | None:
         """The evidence sentences that support `sentence`: the ones the model named, taken together
@@ -287,16 +317,15 @@ class Answerer(Session):
         for e in list(dict.fromkeys(picked + chosen)):
             overlap = len(cit.content_tokens(e.text) & q)
             if overlap >= max(2, 0.5 * len(q)) and checking.fits_type(question, e.text) \
-                    and checking.counts_the_thing(question, e.text) \
+                    and checking.counts_the_thing(question, e.text) and not checking.not_an_age(question, e.text, e.text) \
                     and checking.adds_something(question, e.text) and not off_topic(question, e.prep, self._article_text):
                 ranked.append((e in picked, overlap, e.score, e))
         ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
         for *_, e in ranked[:2]:
-            p = self._judge(answer, question, e.text, [e])
-            if p is None or p >= self.settings.quote_threshold:
-                checks = {"lexical": True, "type": True, "quoted": True, **({"judge": round(p, 3)} if p is not None else {})}
-                return [(e.text, [e])], checks, []
-            answer.stages["rejected"].append(f"judge: quoted sentence refused (p={p:.2f})")
+            judged = self._judge(answer, question, e.text, [e], role="quote")
+            if judged is None or judged[0] >= self.settings.quote_threshold:
+                return [(e.text, [e])], {"lexical": True, "type": True, "quoted": True, **_judge_checks(judged)}, []
+            answer.stages["rejected"].append(f"judge: quoted sentence refused (score {judged[0]:.2f}: p={judged[1]:.2f})")
         return None
 
     def _article_text(self, article_id: str) -> str | None:
@@ -350,6 +379,11 @@ def _covered(sentence: str, question: str, evs: list, chosen: list, most: int = 
 def _facts(text: str) -> set[str]:
     """What a sentence can give an answer: its numbers and the stems of all its words."""
     return cit.numbers(text) | {cit.stem(w) for w in cit.words(text)}
+
+
+def _judge_checks(judged: tuple[float, float] | None) -> dict:
+    """The judge's part of a sentence's checks: its score (compared with the threshold) and P(yes)."""
+    return {} if judged is None else {"judge": round(judged[0], 3), "judge_p": round(judged[1], 3)}
 
 
 def _own(question: str) -> str:

@@ -71,7 +71,8 @@ def checks(question: str, sentence: Sentence, repair: str | None = None) -> list
     if "type" in c and kind:
         out.append(Check("kind", bool(c["type"]), f"gives {_KIND[kind]}, as asked"))
     if "judge" in c:
-        out.append(Check("judge", True, f"the model, asked again, says the evidence states it (p={float(c['judge']):.2f})"))
+        p = f"p={float(c['judge_p']):.2f}, " if "judge_p" in c else ""
+        out.append(Check("judge", True, f"the model, asked again, says the evidence states it ({p}{float(c['judge']):.2f} above “the sentences do not say”)"))
     if c.get("compared"):
         what = _DIFFER.get(c["compared"], c["compared"])
         out.append(Check("compared", True, f"the outlets' articles compared claim by claim: they differ in {what}"))
@@ -152,12 +153,12 @@ def _plain(rejected: str) -> str:
         return f"it gave fewer than the {m.group(1)} items asked for"
     if rejected.startswith("a percentage, sum or time"):
         return "it gave a percentage, a sum or a time where a count was asked for"
-    m = re.match(r"judge: the evidence does not state it \(p=([\d.]+)\)", rejected)
+    m = re.match(r"judge: the evidence does not state it \((?:score ([\d.-]+): )?p=([\d.]+)\)", rejected)
     if m:
-        return f"asked again, the model did not find it stated in them (p={m.group(1)})"
-    m = re.match(r"judge prefers (['\"])(.*)\1 \(p=([\d.]+)\) to the answer", rejected)
+        return f"asked again, the model did not find it stated in them (p={m.group(2)}{', score ' + m.group(1) if m.group(1) else ''})"
+    m = re.match(r"judge prefers (['\"])(.*)\1 \((?:p=|score )([\d.-]+)\) to the answer", rejected)
     if m:
-        return f"they fit “{m.group(2)}” better (p={m.group(3)})"
+        return f"they fit “{m.group(2)}” better (score {m.group(3)})"
     if rejected.startswith("judge: quoted sentence refused"):
         return "no sentence of them states it either"
     return rejected

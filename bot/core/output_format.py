@@ -40,12 +40,33 @@ def parse_output(raw: str) -> tuple[list[int], str, bool]:
     return picks, text, declined
 
 
+# the answer the judge's P(yes) is measured against (bot.core.answering._judge)
+NULL_ANSWER = "The sentences do not say."
+
+
 def judge_messages(prompts_dir, question: str, answer: str, sentences: str) -> list[dict]:
     """The yes/no question to the judge. It shares the answer prompt's system message, so the
     model's KV cache keeps that prefix from one call to the next."""
     user = prompts.load(prompts_dir, "judge.user").render(sentences=sentences, question=question, answer=answer)
     return [{"role": "system", "content": prompts.load(prompts_dir, "answer.system").render()},
             {"role": "user", "content": user}]
+
+
+def judge_score(yes: Callable[[list[dict]], float | None], prompts_dir, question: str, answer: str, sentences: str,
+                nulls: dict | None = None) -> tuple[float, float, float | None] | None:
+    """(score, P(yes), P(yes) for NULL_ANSWER) of the judge on `answer`; None: no judge. `yes` asks
+    the model (ChatModel.yes_probability). The score is P(yes) less P(yes) for the null answer on the
+    same sentences: a small model says yes to most fluent answers, and how much more it likes this
+    one than no answer ranks answers better than P(yes) alone (contextual calibration). `nulls`
+    keeps the null's P(yes) per (question, sentences); its prompt prefix is in the KV cache."""
+    p = yes(judge_messages(prompts_dir, question, answer, sentences))
+    if p is None:
+        return None
+    nulls = {} if nulls is None else nulls
+    if (question, sentences) not in nulls:
+        nulls[(question, sentences)] = yes(judge_messages(prompts_dir, question, NULL_ANSWER, sentences))
+    null = nulls[(question, sentences)]
+    return (p - null if null is not None else p), p, null
 
 
 class AnswerStream:

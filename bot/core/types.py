@@ -68,7 +68,8 @@ class Answer:
     refusal_reason: str = ""
     packed: list[Passage] = field(default_factory=list)  # passages whose sentences went into the prompt
     # how the answer was reached: {"model": answered|declined|cancelled|none, "repair": None|name,
-    # "rejected": [why the checks dropped sentences], "evidence_sentences": n, "judge_calls": n}
+    # "rejected": [why the checks dropped sentences], "evidence_sentences": n, "judge_calls": n,
+    # "judged": [{"role": answer|rival|quote, "text", "p", "null", "score"}: every judge verdict]}
     stages: dict[str, Any] = field(default_factory=dict)
     standalone: str = ""  # a follow-up as it was searched for and answered (bot.core.conversation)
     conversation: int | None = None  # history id of the conversation's first question
