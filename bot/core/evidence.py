@@ -189,3 +189,41 @@ def best_passage_sentences(sents: list[EvSentence], limit: int = 14) -> list[EvS
         return []
     top = max(sents, key=lambda s: s.score)
     return numbered(sorted((s for s in sents if s.prep is top.prep), key=lambda s: s.order)[:limit])
+
+
+# -- which evidence sentences an answer sentence rests on (answering._support) ----------------
+def contributing(sentence: str, question: str, evs: list) -> list:
+    """The fewest evidence sentences that together give everything of the answer sentence's own (its
+    numbers, names and content words the question does not have); at least the best one."""
+    q = cit.content_tokens(question) | cit.names(question)
+    own = (cit.content_tokens(sentence) | cit.numbers(sentence) | cit.names(sentence)) - q
+    gives = [(own & facts(e.text), e) for e in evs]  # content tokens are stems of words: _facts holds them
+    used: list = []
+    covered: set[str] = set()
+    for got, e in sorted(gives, key=lambda x: -len(x[0])):  # fewest sentences that cover what it says
+        if got - covered:
+            used.append(e)
+            covered |= got
+    return sorted(used, key=evs.index) or [max(gives, key=lambda x: len(x[0]))[1]]
+
+
+def covered(sentence: str, question: str, evs: list, chosen: list, most: int = 2) -> list:
+    """`evs` plus up to `most` other chosen sentences that hold a name or number of `sentence`
+    missing from `evs`: an answer may join facts from several sentences, each must be in one."""
+    evs = list(evs)
+    for _ in range(most):
+        text = " ".join(e.text for e in evs)
+        support = cit.check(sentence, text, question)
+        if support.ok or not support.missing:
+            break
+        lacking = set(support.missing)
+        best = max((e for e in chosen if e not in evs), key=lambda e: len(lacking & facts(e.text)), default=None)
+        if best is None or not lacking & facts(best.text):
+            break
+        evs.append(best)
+    return evs
+
+
+def facts(text: str) -> set[str]:
+    """What a sentence can give an answer: its numbers and the stems of all its words."""
+    return cit.numbers(text) | {cit.stem(w) for w in cit.words(text)}
