@@ -108,3 +108,25 @@ def test_core_does_not_import_the_ui():
     code = "import sys, bot.core.answering, bot.core.citations, bot.core.history; print('textual' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+
+def test_a_closed_pipe_is_not_an_error_message(capfd):
+    # `newsbot ask … | head -1`: the reader goes away while newsbot still writes
+    import typer
+
+    from bot.cli.app import NewsbotGroup
+
+    piped = typer.Typer(cls=NewsbotGroup)
+
+    @piped.command()
+    def write():
+        raise BrokenPipeError(32, "Broken pipe")
+
+    @piped.command()
+    def other():
+        pass
+
+    res = CliRunner().invoke(piped, ["write"])
+    assert res.exit_code == 1
+    assert "Unexpected error" not in res.output + capfd.readouterr().err

@@ -29,6 +29,14 @@ class NewsbotGroup(TyperGroup):
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except (typer.Exit, ClickException):
             raise
+        except BrokenPipeError:
+            # the reader went away (`newsbot ask … | head -1`): stop quietly, as other tools do;
+            # stdout points at devnull so Python's own flush at exit does not complain either
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError, AttributeError):  # stdout is no file (a test runner's)
+                pass
+            raise typer.Exit(int(ExitCode.FAILURE)) from None
         except Exception as exc:
             if os.environ.get("NEWSBOT_DEBUG"):
                 raise
