@@ -51,7 +51,7 @@ class Settings(BaseModel):
     prompt_budget: int = Field(260, ge=64, le=131072, description="Prompt tokens spent on the evidence sentences of an answer.")
     max_question_chars: int = Field(1000, ge=10, le=100000, description="Longest question accepted, in characters.")
     answer_parts: bool = Field(True, description="Ask a two-part question (\"Who…, and which…?\") one part at a time; both must pass the checks.")
-    judge_threshold: float = Field(0.38, ge=0.0, le=1.0, description="Least judge score for an answer to be shown: the yes/no judge's P(yes) for the answer less its P(yes) for 'The sentences do not say.' (0: no judge).")
+    judge_threshold: float = Field(0.35, ge=0.0, le=1.0, description="Least judge score for an answer to be shown: the yes/no judge's P(yes) for the answer less its P(yes) for 'The sentences do not say.' (0: no judge).")
     quote_threshold: float = Field(0.4, ge=0.0, le=1.0, description="Least judge score for an evidence sentence quoted when the model wrote no answer.")
     # briefings (`brief`)
     brief_passage_budget: int = Field(560, ge=120, le=131072, description="Prompt tokens spent on the key passages of a briefing.")
