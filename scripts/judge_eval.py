@@ -109,7 +109,7 @@ def report(ps: list[dict]) -> None:
     origins = ", ".join(f"{sum(p['origin'] == o for p in ps)} {o}" for o in dict.fromkeys(p["origin"] for p in ps))
     print(f"{len(ps)} pairs: {pos} right, {len(ps) - pos} wrong ({origins})")
     print("score threshold | accepts right (recall) | accepted that are right (precision) | rejects wrong")
-    for t in (0.2, 0.25, 0.3, 0.33, 0.36, 0.38, 0.4, 0.45, 0.5):
+    for t in (0.2, 0.25, 0.3, 0.33, 0.35, 0.38, 0.4, 0.45, 0.5):
         acc = [p for p in ps if p["score"] is not None and p["score"] >= t]
         tp = sum(p["label"] for p in acc)
         rej_wrong = sum(1 for p in ps if not p["label"] and (p["score"] is None or p["score"] < t))
