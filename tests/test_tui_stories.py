@@ -152,3 +152,24 @@ async def test_an_empty_index_says_so(tmp_path):
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, StoriesScreen)
                     and "index is empty" in text_of(app.screen.query_one("#stories-status")))
+
+
+@pytest.mark.anyio
+async def test_a_failure_to_list_stories_is_shown_in_one_red_line(two_stories, monkeypatch):
+    import bot.core.stories
+    from bot.errors import NewsbotError
+
+    settings, index = two_stories
+
+    def broken(_index):
+        raise NewsbotError("Index is read-only", "copy the index to a writable place.")
+
+    monkeypatch.setattr(bot.core.stories, "list_stories", broken)
+    app, _ = make(settings, index=index)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.main.index_counts is not None)
+        app.main.sources.list.focus()
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, StoriesScreen)
+                    and "read-only" in text_of(app.screen.query_one("#stories-status")))
+        assert text_of(app.screen.query_one("#stories-status")) == "Index is read-only: copy the index to a writable place."

@@ -4,6 +4,11 @@ help. Slow work runs in thread workers that post messages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.message import Message
+
 from bot.errors import NewsbotError
 
 
@@ -14,6 +19,21 @@ def describe(exc: BaseException) -> tuple[str, str]:
     return "Unexpected error", f"{type(exc).__name__}: {exc}"
 
 
+@dataclass
+class Failed(Message, bubble=False):
+    """A screen's worker failed: posted by the worker to its screen (handled as `on_failed`)."""
+
+    title: str
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> "Failed":
+        return cls(*describe(exc))
+
+    def text(self) -> Text:
+        return Text(f"{self.title}: {self.message}", style="bold red")
+
+
 from bot.tui.screens.article import ArticleScreen  # noqa: E402
 from bot.tui.screens.help import HelpScreen  # noqa: E402
 from bot.tui.screens.history import HistoryScreen, SessionEntry  # noqa: E402
@@ -21,4 +41,4 @@ from bot.tui.screens.library import LibraryScreen  # noqa: E402
 from bot.tui.screens.stories import StoriesScreen, TimelineScreen  # noqa: E402
 
 __all__ = ["ArticleScreen", "HelpScreen", "HistoryScreen", "LibraryScreen", "SessionEntry", "StoriesScreen", "TimelineScreen",
-           "describe"]
+           "Failed", "describe"]

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from bot.core.types import ArticleRecord
-from bot.tui.screens import describe
+from bot.tui.screens import Failed
 from bot.tui.widgets import ArticleBody, find_quote
 
 
@@ -28,11 +28,6 @@ class ArticleScreen(Screen):
     class Loaded(Message, bubble=False):
         article: ArticleRecord
         span: tuple[int, int] | None
-
-    @dataclass
-    class Failed(Message, bubble=False):
-        title: str
-        message: str
 
     def __init__(self, article_id: str, *, quote: str = "", start: int | None = None, end: int | None = None,
                  title: str = "", n: int | None = None) -> None:
@@ -60,7 +55,7 @@ class ArticleScreen(Screen):
         try:
             article = self.app.get_index().article(self.article_id)
         except Exception as exc:  # noqa: BLE001 - shown in the UI
-            self.post_message(self.Failed(*describe(exc)))
+            self.post_message(Failed.of(exc))
             return
         text = article.text or ""
         span = find_quote(text, self.quote, self.start, self.end) if self.quote else None
@@ -82,5 +77,5 @@ class ArticleScreen(Screen):
         if target is not None:
             self.call_after_refresh(body.scroll_to_widget, target, top=True, animate=False)
 
-    def on_article_screen_failed(self, msg: Failed) -> None:
-        self.query_one("#article-meta", Static).update(Text(f"{msg.title}: {msg.message}", style="bold red"))
+    def on_failed(self, msg: Failed) -> None:
+        self.query_one("#article-meta", Static).update(msg.text())

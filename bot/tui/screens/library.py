@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input, ProgressBar, Static
 from bot.core.types import ArticleRecord
 from bot.text import given_date
 from bot.tui.render import plural
-from bot.tui.screens import describe
+from bot.tui.screens import Failed
 from bot.tui.screens.article import ArticleScreen
 
 LIVE_DELAY = 0.25  # seconds of quiet typing before a filter applies
@@ -62,11 +62,6 @@ class LibraryScreen(Screen):
     @dataclass
     class Ingested(Message, bubble=False):
         report: dict
-
-    @dataclass
-    class Failed(Message, bubble=False):
-        title: str
-        message: str
 
     ingest_note = ""
 
@@ -136,7 +131,7 @@ class LibraryScreen(Screen):
                 hits = index.search(words, k=50, source=source, since=since, until=until, mode="keyword")
                 rows = match_words(rows, words, [p.article_id for p in hits])
         except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed(*describe(exc)))
+            self.post_message(Failed.of(exc))
             return
         self.post_message(self.ArticlesLoaded(rows, words))
 
@@ -161,8 +156,8 @@ class LibraryScreen(Screen):
             table.add_row(a.date or "", a.outlet or "", Text(a.title or "", overflow="fold"), short,
                           (a.story or "")[:7], key=a.id, height=None)
 
-    def on_library_screen_failed(self, msg: Failed) -> None:
-        self.query_one("#library-status", Static).update(Text(f"{msg.title}: {msg.message}", style="bold red"))
+    def on_failed(self, msg: Failed) -> None:
+        self.query_one("#library-status", Static).update(msg.text())
 
     @on(Input.Changed, "#filter-words,#filter-outlet,#filter-since,#filter-until")
     def _filter_changed(self) -> None:
@@ -205,7 +200,7 @@ class LibraryScreen(Screen):
         try:
             report = self.app.get_index().ingest([path], outlet=outlet, progress=progress, date=date)
         except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed(*describe(exc)))
+            self.post_message(Failed.of(exc))
             return
         self.post_message(self.Ingested(report.to_json()))
 

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from bot.tui.render import plural
-from bot.tui.screens import describe
+from bot.tui.screens import Failed
 from bot.tui.screens.article import ArticleScreen
 
 UNDATED = "undated, in ingest order"
@@ -60,11 +60,6 @@ class StoriesScreen(Screen):
     @dataclass
     class Loaded(Message, bubble=False):
         stories: list
-
-    @dataclass
-    class Failed(Message, bubble=False):
-        title: str
-        message: str
 
     def __init__(self) -> None:
         super().__init__()
@@ -113,7 +108,7 @@ class StoriesScreen(Screen):
             index = self.app.get_index()
             stories = list_stories(index) if index.open().exists() and index.counts()[0] else []
         except Exception as exc:  # noqa: BLE001 - shown in the UI
-            self.post_message(self.Failed(*describe(exc)))
+            self.post_message(Failed.of(exc))
             return
         self.post_message(self.Loaded(stories))
 
@@ -121,8 +116,8 @@ class StoriesScreen(Screen):
         self.stories = msg.stories
         self._fill()
 
-    def on_stories_screen_failed(self, msg: Failed) -> None:
-        self.query_one("#stories-status", Static).update(Text(f"{msg.title}: {msg.message}", style="bold red"))
+    def on_failed(self, msg: Failed) -> None:
+        self.query_one("#stories-status", Static).update(msg.text())
 
     @property
     def words(self) -> str:
@@ -169,11 +164,6 @@ class TimelineScreen(Screen):
     class Loaded(Message, bubble=False):
         timeline: object
 
-    @dataclass
-    class Failed(Message, bubble=False):
-        title: str
-        message: str
-
     def __init__(self, story_id: str, *, headline: str = "") -> None:
         super().__init__()
         self.story_id = story_id
@@ -201,7 +191,7 @@ class TimelineScreen(Screen):
         try:
             t = timeline(self.app.get_index(), self.story_id)
         except Exception as exc:  # noqa: BLE001 - shown in the UI
-            self.post_message(self.Failed(*describe(exc)))
+            self.post_message(Failed.of(exc))
             return
         self.post_message(self.Loaded(t))
 
@@ -216,8 +206,8 @@ class TimelineScreen(Screen):
         self.query_one("#timeline-note", Static).update(Text(
             f"{plural(len(t.events), 'event')}, {t.note}; Enter opens the article at the sentence", style="dim"))
 
-    def on_timeline_screen_failed(self, msg: Failed) -> None:
-        self.query_one("#timeline-note", Static).update(Text(f"{msg.title}: {msg.message}", style="bold red"))
+    def on_failed(self, msg: Failed) -> None:
+        self.query_one("#timeline-note", Static).update(msg.text())
 
     @on(DataTable.RowSelected, "#events")
     def _open(self, event: DataTable.RowSelected) -> None:
