@@ -130,6 +130,15 @@ def test_rivals_swap_the_key_number_or_name_for_another_of_the_evidence():
     assert checking.rivals("Why did the ferry sink?", "A storm hit it.", ev) == []  # no key to swap
 
 
+def test_typed_spans_are_the_names_or_numbers_of_the_kind_asked_for_that_the_question_lacks():
+    texts = ["The rally in Port Vale drew 300 people, police in Port Vale said.", "Mayor Ida Crane of Dunmore spoke."]
+    assert checking.typed_spans("How many people did the Port Vale rally draw?", texts) == [("300", 0)]
+    assert checking.typed_spans("Which town is Mayor Ida Crane from?", texts) == []  # "which town" asks no kind
+    assert checking.typed_spans("In which town is Ida Crane the mayor?", texts) == [("Port Vale", 0), ("Dunmore", 1)]
+    assert checking.typed_spans("Who spoke at the Port Vale rally?", texts, most=1) == [("Mayor Ida Crane of Dunmore", 1)]
+    assert checking.typed_spans("Why did the rally draw so many?", texts) == []  # a reason has no span
+
+
 def test_each_part_of_a_two_part_question_may_rest_on_its_own_article():
     from bot.core.grounding import off_topic, prepare
     from bot.core.types import Passage

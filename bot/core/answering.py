@@ -29,6 +29,7 @@ from bot.core.types import Answer, Citation, Sentence
 
 REFUSAL_TEXT = "The articles don't say."
 PART_BUDGET = 0.6  # share of prompt_budget for each part of a two-part question (asked one part at a time)
+TYPED_SENTENCES = 2  # best-scored sentences whose names or numbers are candidates, beside those the model named
 RIVAL_MARGIN = 0.05  # how much more the judge must like a swapped answer to overrule the model's
 
 class Answerer(Session):
@@ -163,6 +164,10 @@ class Answerer(Session):
             result = self._quote_evidence(answer, own, [chosen[n - 1] for n in picks if 0 < n <= len(chosen)], chosen)
             if result is not None:
                 answer.stages["repair"] = "quoted_evidence"
+        if result is None and not declined and self.settings.typed_repair:
+            result = self._typed_answer(answer, own, [chosen[n - 1] for n in picks if 0 < n <= len(chosen)], chosen)
+            if result is not None:
+                answer.stages["repair"] = "typed_candidate"
         if result is None:
             answer.refusal_reason = ("the articles say this is not known" if said_unknown
                                      else "the model found no answer in the passages" if declined
@@ -327,6 +332,28 @@ class Answerer(Session):
                 return [(e.text, [e])], {"lexical": True, "type": True, "quoted": True, **_judge_checks(judged)}, []
             answer.stages["rejected"].append(f"judge: quoted sentence refused (score {judged[0]:.2f}: p={judged[1]:.2f})")
         return None
+
+    def _typed_answer(self, answer: Answer, question: str, picked: list, chosen: list):
+        """When the model's words failed the checks: the names or numbers of the kind asked for in
+        the sentences it named (and the best others), each put to the judge as the answer on the
+        same sentences. A clear winner the judge accepts then goes through every check."""
+        sents = list(dict.fromkeys(picked + sorted(chosen, key=lambda s: -s.score)[:TYPED_SENTENCES]))
+        cands = checking.typed_spans(question, [s.text for s in sents])
+        if not cands:
+            return None
+        shown = sorted(sents, key=chosen.index)  # one block for every candidate: its prompt is cached
+        scored = []
+        for span, i in cands:
+            judged = self._judge(answer, question, span, shown, role="candidate")
+            if judged is None:
+                return None
+            scored.append((judged[0], span, sents[i]))
+        scored.sort(key=lambda x: -x[0])
+        best, span, sent = scored[0]
+        if best < self.settings.quote_threshold or (len(scored) > 1 and best - scored[1][0] < RIVAL_MARGIN):
+            answer.stages["rejected"].append(f"judge: no clear answer among {', '.join(repr(c[1]) for c in scored)[:100]}")
+            return None
+        return self._check(answer, question, span, [chosen.index(sent) + 1], chosen)
 
     def _article_text(self, article_id: str) -> str | None:
         """An article's whole text, read once per question (the checks ask for it per sentence)."""

@@ -233,6 +233,34 @@ def _spans(pattern: re.Pattern, text: str) -> list[str]:
     return out
 
 
+def typed_spans(question: str, texts: list[str], most: int = 4) -> list[tuple[str, int]]:
+    """(span, index of its text) for the numbers ("How many…?") or capitalised names (who, where,
+    what is the name) in `texts` that the question does not already hold, in order, at most
+    `most`: the candidate answers when the model's own words failed the checks."""
+    kind = expected_type(question)
+    if kind == "number":
+        pattern, seen = _NUMBER_SPAN, cit.numbers(question)
+    elif kind in ("person", "name", "place"):
+        pattern, seen = _NAME_SPAN, cit.names(question) | cit.content_tokens(question)
+    else:
+        return []
+    out: list[tuple[str, int]] = []
+    for i, text in enumerate(texts):
+        for span in _spans(pattern, text):
+            if pattern is _NAME_SPAN:  # what the question already names is no answer: "Mayor Ida Crane of Dunmore" -> "Dunmore"
+                words = span.split()
+                while words and ({cit.stem(w) for w in cit.words(words[0])} <= seen or words[0] in ("of", "de", "van", "bin")):
+                    words.pop(0)
+                span = " ".join(words)
+            toks = cit.numbers(span) if pattern is _NUMBER_SPAN else {cit.stem(w) for w in cit.words(span)}
+            if not toks or toks <= seen or any(span.lower() == s.lower() for s, _ in out):
+                continue
+            out.append((span, i))
+            if len(out) >= most:
+                return out
+    return out
+
+
 def _key(question: str, answer: str) -> tuple[str, re.Pattern] | None:
     """The part of an answer that answers: its first number (for how many / when) or name (for
     who / where / what is the name) that the question does not already hold."""
