@@ -33,6 +33,7 @@ class ScriptedModel(ChatModel):
         self.judged: list[list[dict]] = []
         self.replies: list[Reply] = list(replies or ["The articles do not say."])
         self.history: list[list[dict]] = []
+        self.grammars: list[str | None] = []  # the grammar of each call, beside `history`
         self.name = name
         self.delay = delay
 
@@ -51,6 +52,7 @@ class ScriptedModel(ChatModel):
                grammar: str | None = None) -> Iterator[str]:
         self.cancel_event.clear()
         self.history.append(messages)
+        self.grammars.append(grammar)
         reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
         text = reply(messages) if callable(reply) else reply
         prompt = sum(len(m["content"]) for m in messages) // 4

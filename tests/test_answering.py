@@ -314,6 +314,23 @@ def test_an_answer_the_judge_likes_less_than_a_rival_is_refused():
     assert not a.refused and "Ann Vole" in a.answer and len(model.judged) >= 2  # rivals were tried and lost
 
 
+def test_an_answer_of_the_wrong_kind_is_asked_again_choosing_among_the_evidences_names():
+    home = P(1, "The Ruiz family lives in Larkfield, a suburb north of Porto. Ana Ruiz trained in Kosovo.", "h")
+    replies = ["Evidence: 1\nAnswer: Porto's northern suburbs", "Evidence: 1\nAnswer: Larkfield"]
+    ans, model, _ = make(replies, passages=[home], judge=0.9)
+    a = ans.ask("In which Porto suburb does the Ruiz family live?", save=False)
+    assert a.stages["rejected"][0] == "not a place"
+    assert not a.refused and a.answer == "Larkfield [1]." and a.stages["repair"] == "typed_answer"
+    choices = model.grammars[1].split("line ::= ")[1]
+    assert '"Larkfield"' in choices and '"Kosovo"' in choices and '"Porto"' not in choices  # the question's own name is no answer
+    assert model.history[1] == model.history[0]  # the same prompt: its KV cache is reused
+    # the second try must satisfy the judge more than a first answer (quote_threshold, 0.4)
+    ans, model, _ = make(replies, passages=[home], judge=0.57)  # score 0.57 - 0.2 = 0.37
+    assert ans.ask("In which Porto suburb does the Ruiz family live?", save=False).refused
+    ans, model, _ = make(replies, passages=[home], judge=0.9, typed_repair=False)
+    assert ans.ask("In which Porto suburb does the Ruiz family live?", save=False).refused and len(model.history) == 1
+
+
 def test_an_answer_cites_the_fewest_sentences_that_hold_it():
     ans, *_ = make("Evidence: 1, 2, 3\nAnswer: Six midwives were suspended.")
     a = ans.ask("How many midwives were suspended at Wollongong Hospital?", save=False)
@@ -354,3 +371,13 @@ def test_a_sentence_counting_something_else_is_not_quoted_as_a_count():
     ans, *_ = make("[1]", passages=[members], judge=0.9)
     a = ans.ask("How many members does the new shadow cabinet of the party have?", save=False)
     assert not a.refused and a.stages["repair"] == "quoted_evidence"
+
+
+def test_the_output_grammar_compiles_with_and_without_a_choice_of_answers():
+    from llama_cpp import LlamaGrammar
+
+    from bot.core.output_format import grammar
+
+    for g in (grammar(3), grammar(12, ["Larkfield", 'The "Kestrel"', "C:\\dir", "Zürich"])):
+        LlamaGrammar.from_string(g, verbose=False)  # raises on a malformed grammar
+    assert 'line ::= "Larkfield" | "The \\"Kestrel\\"" | "C:\\\\dir" | "Zürich"' in grammar(1, ["Larkfield", 'The "Kestrel"', "C:\\dir", "Zürich"])

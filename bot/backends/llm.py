@@ -192,6 +192,8 @@ class LocalLlama(ChatModel):
         if gbnf not in self._grammars:
             from llama_cpp import LlamaGrammar
 
+            if len(self._grammars) >= 16:  # per-question grammars (a choice of the evidence's names) come and go
+                self._grammars.pop(next(iter(self._grammars)))
             self._grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
         return self._grammars[gbnf]
 

@@ -29,7 +29,7 @@ from bot.core.types import Answer, Citation, Sentence
 
 REFUSAL_TEXT = "The articles don't say."
 PART_BUDGET = 0.6  # share of prompt_budget for each part of a two-part question (asked one part at a time)
-TYPED_SENTENCES = 2  # best-scored sentences whose names or numbers are candidates, beside those the model named
+TYPED_CHOICES = 12  # most names or numbers of the evidence a second try may choose from
 RIVAL_MARGIN = 0.05  # how much more the judge must like a swapped answer to overrule the model's
 
 class Answerer(Session):
@@ -165,9 +165,11 @@ class Answerer(Session):
             if result is not None:
                 answer.stages["repair"] = "quoted_evidence"
         if result is None and not declined and self.settings.typed_repair:
-            result = self._typed_answer(answer, own, [chosen[n - 1] for n in picks if 0 < n <= len(chosen)], chosen)
+            result = self._typed_answer(answer, question, own, chosen, t0)
+            if result == "cancelled":
+                return result
             if result is not None:
-                answer.stages["repair"] = "typed_candidate"
+                answer.stages["repair"] = "typed_answer"
         if result is None:
             answer.refusal_reason = ("the articles say this is not known" if said_unknown
                                      else "the model found no answer in the passages" if declined
@@ -178,10 +180,10 @@ class Answerer(Session):
 
     # -- the model --------------------------------------------------------------------------
     def _generate(self, answer: Answer, question: str, chosen: list, on_token, t0: float,
-                  extra: bool = False, label: str = "") -> tuple[str, bool]:
+                  extra: bool = False, label: str = "", choices: list[str] | None = None) -> tuple[str, bool]:
         messages = self.messages(question, evidence.render(chosen))
         gen = self.generate(messages, max_tokens=self.settings.max_tokens, stop=["\n\n"], t0=t0,
-                            on_token=AnswerStream(on_token), grammar=grammar(len(chosen)))
+                            on_token=AnswerStream(on_token), grammar=grammar(len(chosen), choices))
         stats = gen.stats
         if extra:  # a retry or a question's second part: recorded beside the first call
             answer.timings["extra_prompt_tokens"] = answer.timings.get("extra_prompt_tokens", 0) + stats.prompt_tokens
@@ -225,7 +227,7 @@ class Answerer(Session):
         return embedder.embed(texts) if embedder is not None else None
 
     # -- checks -----------------------------------------------------------------------------
-    def _check(self, answer: Answer, question: str, text: str, picks: list[int], chosen: list):
+    def _check(self, answer: Answer, question: str, text: str, picks: list[int], chosen: list, least: float | None = None):
         """(pieces, checks, dropped) when the answer passes every check: pieces are (sentence,
         evidence), dropped (position, sentence) of those no evidence supports; else None (reasons
         are added to answer.stages["rejected"])."""
@@ -269,7 +271,7 @@ class Answerer(Session):
             return None
         shown = list(dict.fromkeys(evs + picked))  # the judge sees what the model named, too
         judged = self._judge(answer, question, whole, shown)
-        if judged is not None and judged[0] < self.settings.judge_threshold:
+        if judged is not None and judged[0] < (self.settings.judge_threshold if least is None else least):
             rejected.append(f"judge: the evidence does not state it (score {judged[0]:.2f}: p={judged[1]:.2f})")
             return None
         if judged is not None:
@@ -333,27 +335,20 @@ class Answerer(Session):
             answer.stages["rejected"].append(f"judge: quoted sentence refused (score {judged[0]:.2f}: p={judged[1]:.2f})")
         return None
 
-    def _typed_answer(self, answer: Answer, question: str, picked: list, chosen: list):
-        """When the model's words failed the checks: the names or numbers of the kind asked for in
-        the sentences it named (and the best others), each put to the judge as the answer on the
-        same sentences. A clear winner the judge accepts then goes through every check."""
-        sents = list(dict.fromkeys(picked + sorted(chosen, key=lambda s: -s.score)[:TYPED_SENTENCES]))
-        cands = checking.typed_spans(question, [s.text for s in sents])
+    def _typed_answer(self, answer: Answer, question: str, own: str, chosen: list, t0: float):
+        """When the model's words failed the checks: the same prompt again (its KV cache holds it)
+        with the answer held by a grammar to one of the names or numbers of the kind asked for that
+        the evidence holds, or a decline. The pick goes through every check, the judge at
+        quote_threshold: a second try must be surer than a first."""
+        cands = checking.typed_spans(own, [s.text for s in chosen], most=TYPED_CHOICES)
         if not cands:
             return None
-        shown = sorted(sents, key=chosen.index)  # one block for every candidate: its prompt is cached
-        scored = []
-        for span, i in cands:
-            judged = self._judge(answer, question, span, shown, role="candidate")
-            if judged is None:
-                return None
-            scored.append((judged[0], span, sents[i]))
-        scored.sort(key=lambda x: -x[0])
-        best, span, sent = scored[0]
-        if best < self.settings.quote_threshold or (len(scored) > 1 and best - scored[1][0] < RIVAL_MARGIN):
-            answer.stages["rejected"].append(f"judge: no clear answer among {', '.join(repr(c[1]) for c in scored)[:100]}")
-            return None
-        return self._check(answer, question, span, [chosen.index(sent) + 1], chosen)
+        raw, cancelled = self._generate(answer, question, chosen, None, t0, extra=True, label="answer of the kind asked for",
+                                        choices=[c for c, _ in cands])
+        if cancelled:
+            return "cancelled"
+        picks, text, declined = parse_output(raw)
+        return None if declined else self._check(answer, own, text, picks, chosen, least=self.settings.quote_threshold)
 
     def _article_text(self, article_id: str) -> str | None:
         """An article's whole text, read once per question (the checks ask for it per sentence)."""

@@ -20,8 +20,20 @@ line ::= [^\n\[]+ ( "[" [0-9] [0-9]? "]" [^\n\[]* )*
 '''
 
 
-def grammar(n: int) -> str:
-    return GRAMMAR.replace("NUMS", " | ".join(f'"{i}"' for i in range(max(n, 1), 0, -1)))
+def grammar(n: int, choices: list[str] | None = None) -> str:
+    """The output format for `n` evidence sentences; with `choices`, the answer must be one of
+    them word for word (or the model declines)."""
+    g = GRAMMAR.replace("NUMS", " | ".join(f'"{i}"' for i in range(max(n, 1), 0, -1)))
+    if choices:
+        g = g.replace('line ::= [^\\n\\[]+ ( "[" [0-9] [0-9]? "]" [^\\n\\[]* )*',
+                      "line ::= " + " | ".join(_literal(c) for c in choices))
+    return g
+
+
+def _literal(text: str) -> str:
+    return '"' + " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 _EVIDENCE = re.compile(r"^\s*evidence\s*:\s*([^\n]*)", re.I)
 _ANSWER = re.compile(r"\banswer\s*:\s*", re.I)
 
