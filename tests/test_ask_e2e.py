@@ -142,3 +142,23 @@ def test_keep_unsupported_flags_instead_of_dropping(index_dir, real_model, real_
     assert len(dropped.sentences) == 1 and "1966" not in dropped.answer
     kept = a.ask("Who is the director of the Xinjiang Public Security Bureau?", keep_unsupported=True, save=False)
     assert [s.supported for s in kept.sentences] == [True, False] and "(unsupported)" in kept.answer
+
+
+def test_two_dated_reports_of_a_figure_give_the_later_and_say_the_earlier(tmp_path, real_model, real_embedder):
+    # invented reports of one fire, two days apart: the answer is the later figure, the earlier said, both cited
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fire_early.txt").write_text(
+        "Bushfire reaches Elmtown\n\ndate: 2024-01-03\n\nA bushfire near Elmtown has destroyed 12 homes, the fire "
+        "service said on Wednesday. Crews are still fighting the blaze on the town's western edge.\n")
+    (docs / "fire_late.txt").write_text(
+        "Elmtown fire toll rises\n\ndate: 2024-01-05\n\nThe bushfire near Elmtown has now destroyed 30 homes, the fire "
+        "service said on Friday. Residents have begun returning to the eastern streets.\n")
+    settings = Settings(index_dir=tmp_path / "index", models_dir=MODELS_DIR)
+    assert Index(settings, embedder=real_embedder).ingest([docs]).added == 2
+    answerer = Answerer(settings, index=Index(settings, embedder=real_embedder), model=real_model)
+    a = answerer.ask("How many homes has the bushfire near Elmtown destroyed?", save=False)
+    assert not a.refused, (a.refusal_reason, a.raw)
+    assert "30" in a.sentences[0].text and "12" not in a.sentences[0].text, a.answer  # the later figure first
+    assert a.sentences[-1].text.startswith("An earlier report (2024-01-03) gave 12 homes"), a.answer
+    assert set(a.cited_files) == {"fire_early.txt", "fire_late.txt"}

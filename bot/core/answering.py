@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from bot.core import checking, comparing, evidence, prompts
+from bot.core import checking, comparing, evidence, later_reports, prompts
 from bot.core.output_format import AnswerStream, grammar, judge_messages, judge_score, parse_output  # noqa: F401 (parse_output re-exported)
 from bot.core.conversation import Turn, standalone
 from bot.core import citations as cit
@@ -170,6 +170,10 @@ class Answerer(Session):
                 return result
             if result is not None:
                 answer.stages["repair"] = "typed_answer"
+        if result is not None:  # two dated reports of different figures: the later one, and the earlier said
+            pieces, changed = later_reports.apply(own, result[0], chosen)
+            if changed:
+                result = (pieces, {**result[1], "later_report": True}, result[2])
         if result is None:
             answer.refusal_reason = ("the articles say this is not known" if said_unknown
                                      else "the model found no answer in the passages" if declined
@@ -336,10 +340,15 @@ class Answerer(Session):
         return None
 
     def _typed_answer(self, answer: Answer, question: str, own: str, chosen: list, t0: float):
-        """When the model's words failed the checks: the same prompt again (its KV cache holds it)
-        with the answer held by a grammar to one of the names or numbers of the kind asked for that
-        the evidence holds, or a decline. The pick goes through every check, the judge at
+        """When the model's answer to a "where" question failed the checks: the same prompt again (its
+        KV cache holds it) with the answer held by a grammar to one of the names the evidence holds
+        and the question does not, or a decline. The pick goes through every check, the judge at
         quote_threshold: a second try must be surer than a first."""
+        # places only: a model that answers "where" with the wider region or the question's own
+        # town has misread; one that finds no name or number mostly means the articles give none
+        # (tuning questions: 2 places right; 17 who / name / how-many retries, none right, 1 wrong)
+        if checking.expected_type(own) != "place":
+            return None
         cands = checking.typed_spans(own, [s.text for s in chosen], most=TYPED_CHOICES)
         if not cands:
             return None

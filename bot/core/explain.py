@@ -76,8 +76,12 @@ def checks(question: str, sentence: Sentence, repair: str | None = None) -> list
     if c.get("compared"):
         what = _DIFFER.get(c["compared"], c["compared"])
         out.append(Check("compared", True, f"the outlets' articles compared claim by claim: they differ in {what}"))
+    if c.get("later_report"):
+        out.append(Check("time", True, "two dated reports give different figures: the later one is given, the earlier one said"))
     if repair == "retry_best_passage":
         out.append(Check("repair", True, "found on a second reading of the best passage"))
+    elif repair == "typed_answer":
+        out.append(Check("repair", True, "chosen on a second reading among the evidence's names or numbers of the kind asked for"))
     return out
 
 
