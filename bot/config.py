@@ -53,6 +53,7 @@ class Settings(BaseModel):
     answer_parts: bool = Field(True, description="Ask a two-part question (\"Who…, and which…?\") one part at a time; both must pass the checks.")
     judge_threshold: float = Field(0.35, ge=0.0, le=1.0, description="Least judge score for an answer to be shown: the yes/no judge's P(yes) for the answer less its P(yes) for 'The sentences do not say.' (0: no judge).")
     typed_repair: bool = Field(True, description="When the model's answer to a 'where' question fails the checks, ask again choosing only among the evidence's names (a grammar); the pick is checked like any answer.")
+    doubt_threshold: float = Field(0.45, ge=0.0, le=1.0, description="When the model's own P('Evidence: none') was at least this, its answer needs quote_threshold from the judge (1: never).")
     quote_threshold: float = Field(0.4, ge=0.0, le=1.0, description="Least judge score for a second try: the typed choice, or an evidence sentence quoted when the model wrote no answer.")
     # briefings (`brief`)
     brief_passage_budget: int = Field(560, ge=120, le=131072, description="Prompt tokens spent on the key passages of a briefing.")
@@ -84,7 +85,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ingest": ("Ingest", ("max_file_mb", "ingest_batch")),
     "retrieval": ("Retrieval", ("k",)),
     "answering": ("Answering and checking (ask)", ("max_tokens", "prompt_budget", "max_question_chars", "answer_parts",
-                                                   "judge_threshold", "typed_repair", "quote_threshold")),
+                                                   "judge_threshold", "typed_repair", "doubt_threshold", "quote_threshold")),
     "brief": ("Briefings (brief)", ("brief_passage_budget", "brief_max_tokens", "brief_cluster_threshold",
                                     "brief_dense_relevant")),
     "models": ("Models", ("models_dir", "prompts_dir", "chat_model", "embed_model", "n_ctx", "n_threads", "n_batch",

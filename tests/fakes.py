@@ -26,9 +26,11 @@ class ScriptedModel(ChatModel):
     messages); the last one repeats. Every call is kept in `history`."""
 
     def __init__(self, replies: list[Reply] | None = None, name: str = "scripted", delay: float = 0.0,
-                 judge: float | Callable[[list[dict]], float | None] | None = None, null: float = 0.2):
+                 judge: float | Callable[[list[dict]], float | None] | None = None, null: float = 0.2,
+                 doubt: float | None = None):
         super().__init__()
         self.judge = judge
+        self.doubt = doubt  # what decline_probability says (None: not known, as for a server)
         self.null = null  # P(yes) for the judge's null answer, "The sentences do not say."
         self.judged: list[list[dict]] = []
         self.replies: list[Reply] = list(replies or ["The articles do not say."])
@@ -44,6 +46,9 @@ class ScriptedModel(ChatModel):
         if self.judge is not None and f"Proposed answer: {NULL_ANSWER}" in messages[-1]["content"]:
             return self.null
         return self.judge(messages) if callable(self.judge) else self.judge
+
+    def decline_probability(self, messages: list[dict], opening: str) -> float | None:
+        return self.doubt
 
     def enqueue(self, *replies: Reply) -> None:
         self.replies.extend(replies)

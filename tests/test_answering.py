@@ -18,9 +18,9 @@ def P(n, text, f):
                    title=f"Title {f}", outlet=None, date="2021-03-22", source_file=f"{f}.txt", files=[f"{f}.txt"])
 
 
-def make(reply, passages=None, judge=None, **settings):
+def make(reply, passages=None, judge=None, doubt=None, **settings):
     idx = FakeIndex(passages if passages is not None else [P(1, A, "a"), P(2, B, "b"), P(3, C, "c")])
-    model = ScriptedModel(reply if isinstance(reply, list) else [reply], judge=judge)
+    model = ScriptedModel(reply if isinstance(reply, list) else [reply], judge=judge, doubt=doubt)
     s = Settings(index_dir="unused", **settings)
     return Answerer(s, index=idx, model=model), model, idx
 
@@ -421,3 +421,18 @@ def test_of_two_dated_reports_with_different_figures_the_later_is_given_and_the_
     early.date, late.date = "2024-01-03", "2024-01-03"
     ans, *_ = make(reply("The bushfire near Elmtown destroyed"), passages=[early, late], judge=0.9)
     assert ans.ask(q, save=False).answer == "12 homes [1]."
+
+
+def test_an_answer_the_model_nearly_declined_needs_a_surer_judge():
+    q = "How many midwives were suspended at Wollongong Hospital?"
+    reply = "Evidence: 2\nAnswer: Six midwives were suspended."
+    ans, *_ = make(reply, judge=0.57, doubt=0.2)  # judge score 0.57 - 0.2 = 0.37: enough for a sure model
+    a = ans.ask(q, save=False)
+    assert not a.refused and a.stages["p_none"] == 0.2
+    ans, *_ = make(reply, judge=0.57, doubt=0.6)  # the model nearly wrote "Evidence: none"
+    a = ans.ask(q, save=False)
+    assert a.refused and "judge" in a.refusal_reason and a.stages["p_none"] == 0.6
+    ans, *_ = make(reply, judge=0.65, doubt=0.6)  # 0.45: sure enough even so
+    assert not ans.ask(q, save=False).refused
+    ans, *_ = make(reply, judge=0.57, doubt=0.6, doubt_threshold=1.0)  # switched off
+    assert not ans.ask(q, save=False).refused

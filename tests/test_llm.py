@@ -25,6 +25,21 @@ def test_real_model_generates_streams_and_reuses_prefix(real_model):
 
 
 @pytest.mark.slow
+def test_the_models_own_doubt_and_yes_no_are_read_from_its_next_token(real_model):
+    from bot.core.answering import Answerer
+    from bot.config import Settings
+
+    ans = Answerer(Settings(index_dir="unused", models_dir=MODELS_DIR), index=None, model=real_model)
+    sentences = "[1] Six midwives were suspended at Wollongong Hospital for misusing nitrous oxide."
+    answerable = real_model.decline_probability(ans.messages("How many midwives were suspended?", sentences), "Evidence:")
+    not_there = real_model.decline_probability(ans.messages("Who is the Prime Minister of Japan?", sentences), "Evidence:")
+    assert 0.0 <= answerable < 0.3 < 0.6 < not_there <= 1.0, (answerable, not_there)
+    yes = real_model.yes_probability([MSGS[0], {"role": "user", "content": "Is 2 + 3 equal to 5? Reply yes or no."}])
+    no = real_model.yes_probability([MSGS[0], {"role": "user", "content": "Is 2 + 3 equal to 9? Reply yes or no."}])
+    assert no < 0.5 < yes, (yes, no)
+
+
+@pytest.mark.slow
 def test_context_overflow_is_a_clear_error():
     path = resolve_chat_model("qwen2.5-coder-1.5b-instruct", MODELS_DIR)
     small = LocalLlama(path, n_ctx=512, n_threads=2)

@@ -80,6 +80,11 @@ class ChatModel:
             return 0.0
         return None
 
+    def decline_probability(self, messages: list[dict], opening: str) -> float | None:
+        """P that the reply, once it has written `opening` ("Evidence:"), goes on with "none" rather
+        than a number: the model's own doubt that the passages answer. None where not known."""
+        return None
+
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
 
@@ -112,6 +117,7 @@ class LocalLlama(ChatModel):
         self._lock = threading.RLock()
         self._grammars: dict[str, object] = {}
         self._yes_no: tuple[list[int], list[int]] | None = None
+        self._none_num: tuple[list[int], list[int]] | None = None
 
     # -- lifetime -------------------------------------------------------------------------
     @property
@@ -266,11 +272,28 @@ class LocalLlama(ChatModel):
     def yes_probability(self, messages: list[dict]) -> float | None:
         """P(yes) from the logits of the reply's first token (yes/Yes vs no/No); the prompt's prefix
         shared with the previous call is reused from the KV cache, as in generation."""
+        with self._lock:  # re-entrant: _odds takes it again
+            if self._yes_no is None:
+                self._yes_no = (self._first_ids(["yes", "Yes", " yes", " Yes", "YES"]), self._first_ids(["no", "No", " no", " No", "NO"]))
+            return self._odds(self.format(messages)[0], *self._yes_no)
+
+    def decline_probability(self, messages: list[dict], opening: str) -> float | None:
+        with self._lock:
+            if self._none_num is None:
+                # Qwen's tokenizer writes " 3" as " " then "3": after "Evidence:" a number starts with a space
+                self._none_num = (self._first_ids([" none", " None", "none"]), self._first_ids([" "] + [str(i) for i in range(10)]))
+            return self._odds(self.format(messages)[0] + opening, *self._none_num)
+
+    def _first_ids(self, words: list[str]) -> list[int]:
+        llm = self.llm
+        return sorted({t for w in words for t in llm.tokenize(w.encode(), add_bos=False, special=False)[:1]})
+
+    def _odds(self, prompt: str, yes: list[int], no: list[int]) -> float | None:
+        """P(a token of `yes`) / P(a token of `yes` or `no`) as the next token after `prompt`."""
         import numpy as np
 
         with self._lock:
             llm = self.llm
-            prompt, _ = self.format(messages)
             tokens = self.tokenize(prompt)
             if len(tokens) + 1 > self.n_ctx:
                 raise ContextOverflow(len(tokens) + 1, self.n_ctx)
@@ -283,10 +306,6 @@ class LocalLlama(ChatModel):
                 common = 0
             llm.eval(tokens[common:])
             logits = np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),)).astype(np.float64)
-            if self._yes_no is None:
-                ids = lambda words: sorted({t for w in words for t in llm.tokenize(w.encode(), add_bos=False, special=False)[:1]})
-                self._yes_no = (ids(["yes", "Yes", " yes", " Yes", "YES"]), ids(["no", "No", " no", " No", "NO"]))
-            yes, no = self._yes_no
             top = logits.max()
             py = float(np.exp(logits[yes] - top).sum())
             pn = float(np.exp(logits[no] - top).sum())

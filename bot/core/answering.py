@@ -144,7 +144,11 @@ class Answerer(Session):
         elif declined:
             answer.stages["model"] = "declined part"
         own = _own(question)  # checks and the judge: the follow-up itself
-        result = None if declined else self._check(answer, own, text, picks, chosen)
+        # a model that nearly declined (P("none") where its reply began) must satisfy the judge as
+        # much as a second try: two weak signals of a wrong answer together are a strong one
+        doubt = None if declined else self._doubt(answer, question, chosen, first)
+        least = self.settings.quote_threshold if doubt is not None and doubt >= self.settings.doubt_threshold else None
+        result = None if declined else self._check(answer, own, text, picks, chosen, least=least)
         # a decline resting on evidence that itself says the thing is not known ("the cause is as
         # yet unknown") is the articles' answer: asking again would only find a wrong one
         said_unknown = declined and any(cit.is_refusal(chosen[n - 1].text) for n in picks if 0 < n <= len(chosen))
@@ -200,6 +204,15 @@ class Answerer(Session):
         answer.timings["first_token_ms"] = round(gen.first_ms if gen.first_ms is not None else (time.perf_counter() - t0) * 1000, 1)
         answer.timings["cached_prompt_tokens"] = stats.cached_tokens
         return answer.raw, gen.cancelled
+
+    def _doubt(self, answer: Answer, question: str, chosen: list, first: bool) -> float | None:
+        """P that the model's reply goes on "Evidence: none" (its prompt is still in the KV cache,
+        so this reads one token); kept in stages.p_none for the first part."""
+        with self._lock:
+            p = self.model.decline_probability(self.messages(question, evidence.render(chosen)), "Evidence:")
+        if p is not None and first:
+            answer.stages["p_none"] = round(p, 3)
+        return p
 
     def _judge(self, answer: Answer, question: str, text: str, evs: list, role: str = "answer") -> tuple[float, float] | None:
         """(score, P(yes)) of the judge on `text` as the answer to `question` from `evs`
