@@ -433,6 +433,9 @@ def test_an_answer_the_model_nearly_declined_needs_a_surer_judge():
     a = ans.ask(q, save=False)
     assert a.refused and "judge" in a.refusal_reason and a.stages["p_none"] == 0.6
     ans, *_ = make(reply, judge=0.65, doubt=0.6)  # 0.45: sure enough even so
-    assert not ans.ask(q, save=False).refused
+    a = ans.ask(q, save=False)
+    assert not a.refused and a.sentences[0].checks["doubt"] == 0.6
+    from bot.core import explain
+    assert any(c.name == "doubt" and "nearly declined" in c.detail for c in explain.checks(q, a.sentences[0]))
     ans, *_ = make(reply, judge=0.57, doubt=0.6, doubt_threshold=1.0)  # switched off
     assert not ans.ask(q, save=False).refused

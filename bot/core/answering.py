@@ -149,6 +149,8 @@ class Answerer(Session):
         doubt = None if declined else self._doubt(answer, question, chosen, first)
         least = self.settings.quote_threshold if doubt is not None and doubt >= self.settings.doubt_threshold else None
         result = None if declined else self._check(answer, own, text, picks, chosen, least=least)
+        if result is not None and least is not None:
+            result[1]["doubt"] = round(doubt, 2)
         # a decline resting on evidence that itself says the thing is not known ("the cause is as
         # yet unknown") is the articles' answer: asking again would only find a wrong one
         said_unknown = declined and any(cit.is_refusal(chosen[n - 1].text) for n in picks if 0 < n <= len(chosen))

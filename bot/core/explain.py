@@ -19,7 +19,7 @@ from bot.core.types import Answer, Sentence
 
 @dataclass
 class Check:
-    name: str  # "words" | "kind" | "judge" | "quoted" | "compared" | "checks"
+    name: str  # "words" | "kind" | "judge" | "doubt" | "quoted" | "compared" | "time" | "repair" | "checks"
     passed: bool
     detail: str  # what was checked, in plain words
 
@@ -76,6 +76,8 @@ def checks(question: str, sentence: Sentence, repair: str | None = None) -> list
     if c.get("compared"):
         what = _DIFFER.get(c["compared"], c["compared"])
         out.append(Check("compared", True, f"the outlets' articles compared claim by claim: they differ in {what}"))
+    if c.get("doubt") is not None:
+        out.append(Check("doubt", True, f"the model nearly declined (P(none) {float(c['doubt']):.2f}), so the judge had to be surer"))
     if c.get("later_report"):
         out.append(Check("time", True, "two dated reports give different figures: the later one is given, the earlier one said"))
     if repair == "retry_best_passage":
