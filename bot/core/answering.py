@@ -69,7 +69,7 @@ class Answerer(Session):
         pool = evidence.candidates(prepare(passages))
         # a follow-up's carried question ("… (after: Which yacht…?)") helps find and read the
         # evidence, but what the answer is checked against is the follow-up itself
-        plain = _own(question)
+        plain = checking.own_question(question)
         carried = question[len(plain):]
         parts = checking.answer_parts(plain) if self.settings.answer_parts else [plain]
         parts = [p + carried for p in parts]
@@ -109,7 +109,7 @@ class Answerer(Session):
         article than the first part's), ahead of the passages found for the whole question."""
         pools = []
         for part in parts:
-            found = self.index.search(_own(part), k=k or self.settings.k, **filters)
+            found = self.index.search(checking.own_question(part), k=k or self.settings.k, **filters)
             seen = {p.chunk_id for p in found}
             pools.append(evidence.candidates(prepare(found + [p for p in passages if p.chunk_id not in seen])))
             known = {p.chunk_id for p in answer.retrieved}
@@ -143,7 +143,7 @@ class Answerer(Session):
             answer.stages["model"] = "declined" if declined else "answered"
         elif declined:
             answer.stages["model"] = "declined part"
-        own = _own(question)  # checks and the judge: the follow-up itself
+        own = checking.own_question(question)  # checks and the judge: the follow-up itself
         # a model that nearly declined (P("none") where its reply began) must satisfy the judge as
         # much as a second try: two weak signals of a wrong answer together are a strong one
         doubt = None if declined else self._doubt(answer, question, chosen, first)
@@ -154,7 +154,7 @@ class Answerer(Session):
         # a decline resting on evidence that itself says the thing is not known ("the cause is as
         # yet unknown") is the articles' answer: asking again would only find a wrong one
         said_unknown = declined and any(cit.is_refusal(chosen[n - 1].text) for n in picks if 0 < n <= len(chosen))
-        if result is None and declined and not said_unknown and _confident(question, pool):
+        if result is None and declined and not said_unknown and evidence.confident(question, pool):
             retry = evidence.best_passage_sentences(pool)
             raw2, cancelled = self._generate(answer, question, retry, None, t0, extra=True, label="retry with the best passage alone")
             if cancelled:
@@ -395,18 +395,5 @@ def _judge_checks(judged: tuple[float, float] | None) -> dict:
     return {} if judged is None else {"judge": round(judged[0], 3), "judge_p": round(judged[1], 3)}
 
 
-def _own(question: str) -> str:
-    """A follow-up without the earlier question it carries ("… (after: Which yacht…?)")."""
-    return checking.CARRIED.sub("", question) or question
-
-
 def _has_words(text: str) -> bool:
     return any(ch.isalpha() for ch in cit.parse_markers(text)[0])
-
-
-def _confident(question: str, pool: list) -> bool:
-    """Retrieval is confident when one sentence holds most of the question's words."""
-    q = cit.content_tokens(question) - checking.QUESTION_WORDS
-    if len(q) < 2 or not pool:
-        return False
-    return max(len(cit.content_tokens(s.text) & q) for s in pool) >= 0.6 * len(q)

@@ -72,6 +72,11 @@ def answer_parts(question: str) -> list[str]:
     return [p[0].upper() + p[1:] + "?" for p in out]
 
 
+def own_question(question: str) -> str:
+    """A follow-up without the earlier question it carries ("… (after: Which yacht…?)")."""
+    return CARRIED.sub("", question) or question
+
+
 def expected_type(question: str) -> str | None:
     """'number' | 'date' | 'person' | 'name' | 'place' | 'reason' | None (anything may answer)."""
     q = CARRIED.sub("", " ".join(question.split()))  # a follow-up's carried topic is not what it asks

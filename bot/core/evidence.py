@@ -183,6 +183,14 @@ def numbered(sents: list[EvSentence]) -> list[EvSentence]:
     return out
 
 
+def confident(question: str, pool: list[EvSentence]) -> bool:
+    """Retrieval is confident when one sentence holds most of the question's words."""
+    q = cit.content_tokens(question) - checking.QUESTION_WORDS
+    if len(q) < 2 or not pool:
+        return False
+    return max(len(cit.content_tokens(s.text) & q) for s in pool) >= 0.6 * len(q)
+
+
 def best_passage_sentences(sents: list[EvSentence], limit: int = 14) -> list[EvSentence]:
     """All sentences of the passage holding the best-scored sentence, in order (for a retry)."""
     if not sents:
