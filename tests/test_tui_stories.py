@@ -139,6 +139,15 @@ async def test_palette_opens_the_stories(two_stories):
         await until(pilot, lambda: isinstance(app.screen, StoriesScreen) and app.screen.query_one("#stories").row_count == 2)
 
 
+async def open_stories_until(pilot, app, status: str) -> None:
+    """Open the stories screen from the sources list and wait until its status line says `status`."""
+    await until(pilot, lambda: app.main.index_counts is not None)
+    app.main.sources.list.focus()
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, StoriesScreen)
+                and status in text_of(app.screen.query_one("#stories-status")))
+
+
 @pytest.mark.anyio
 async def test_an_empty_index_says_so(tmp_path):
     from bot.core.index import Index
@@ -147,11 +156,7 @@ async def test_an_empty_index_says_so(tmp_path):
     settings = Settings(index_dir=tmp_path / "none")
     app, _ = make(settings, index=Index(settings, embedder=HashEmbedder()))
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.main.index_counts is not None)
-        app.main.sources.list.focus()
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, StoriesScreen)
-                    and "index is empty" in text_of(app.screen.query_one("#stories-status")))
+        await open_stories_until(pilot, app, "index is empty")
 
 
 @pytest.mark.anyio
@@ -167,9 +172,5 @@ async def test_a_failure_to_list_stories_is_shown_in_one_red_line(two_stories, m
     monkeypatch.setattr(bot.core.stories, "list_stories", broken)
     app, _ = make(settings, index=index)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.main.index_counts is not None)
-        app.main.sources.list.focus()
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, StoriesScreen)
-                    and "read-only" in text_of(app.screen.query_one("#stories-status")))
+        await open_stories_until(pilot, app, "read-only")
         assert text_of(app.screen.query_one("#stories-status")) == "Index is read-only: copy the index to a writable place."

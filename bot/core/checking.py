@@ -79,7 +79,7 @@ def own_question(question: str) -> str:
 
 def expected_type(question: str) -> str | None:
     """'number' | 'date' | 'person' | 'name' | 'place' | 'reason' | None (anything may answer)."""
-    q = CARRIED.sub("", " ".join(question.split()))  # a follow-up's carried topic is not what it asks
+    q = own_question(" ".join(question.split()))  # a follow-up's carried topic is not what it asks
     # two-part questions ("Who…, and how many…?") ask for several kinds: the answer need fit only one
     # (a relative "who" after a noun, as in "the pilot who…", does not start a second question)
     if re.search(r"(?:,|;|\band\b|\bor\b)\s*(?:who|whom|what|which|when|where|why|how)\b", q, re.I):

@@ -83,7 +83,7 @@ def checks(question: str, sentence: Sentence, repair: str | None = None) -> list
     if repair == "retry_best_passage":
         out.append(Check("repair", True, "found on a second reading of the best passage"))
     elif repair == "typed_answer":
-        out.append(Check("repair", True, "chosen on a second reading among the evidence's names or numbers of the kind asked for"))
+        out.append(Check("repair", True, "chosen on a second reading among the places the evidence names"))
     return out
 
 

@@ -23,26 +23,26 @@ def _same_thing(question: str, a: str, b: str) -> bool:
 
 
 def other_report(question: str, text: str, used: list, chosen: list):
-    """(earlier, its phrase, later, its phrase, the answer's sentence) when a sentence of another
-    dated article counts the same thing as the answer's evidence with another number; else None."""
+    """(the answer's sentence, its phrase, the other sentence, its phrase) when a sentence of another
+    dated article counts the same thing as the answer's evidence with another number (the latest
+    such report); else None."""
     numbers = cit.numbers(text)
     for e in used:
         day = _date(e)
-        if not day:
-            continue
-        mine = {noun: v for noun, v in counted(e.text).items() if v[0] in numbers}
+        mine = {noun: v for noun, v in counted(e.text).items() if v[0] in numbers} if day else {}
         best = None
         for t in chosen:
             other_day = _date(t)
-            if t is e or not other_day or other_day == day or t.article_id == e.article_id:
+            if not mine or t is e or not other_day or other_day == day or t.article_id == e.article_id \
+                    or (best is not None and other_day <= best[0]) or not _same_thing(question, e.text, t.text):
                 continue
             for noun, (value, phrase) in counted(t.text).items():
-                if noun in mine and value != mine[noun][0] and _same_thing(question, e.text, t.text):
-                    if best is None or other_day > best[0]:  # the latest other report
-                        best = (other_day, t, phrase, mine[noun][1])
+                if noun in mine and value != mine[noun][0]:
+                    best = (other_day, t, phrase, mine[noun][1])
+                    break
         if best is not None:
-            other_day, t, phrase, own = best
-            return (e, own, t, phrase, e) if other_day > day else (t, phrase, e, own, e)
+            _, t, phrase, own = best
+            return e, own, t, phrase
     return None
 
 
@@ -54,11 +54,11 @@ def apply(question: str, pieces: list[tuple[str, list]], chosen: list) -> tuple[
         found = other_report(question, text, used, chosen)
         if found is None:
             continue
-        early, early_phrase, late, late_phrase, mine = found
-        earlier = (f"An earlier report ({_date(early)}) gave {early_phrase}.", [early])
-        if late is mine:  # the answer already has the later figure: say the earlier existed
-            return pieces[: i + 1] + [earlier] + pieces[i + 1:], True
-        later = (f"{_capital(late_phrase)}, according to the later report ({_date(late)}).", [late])
+        mine, own, other, phrase = found
+        if _date(mine) > _date(other):  # the answer already has the later figure: say the earlier existed
+            return pieces[: i + 1] + [(f"An earlier report ({_date(other)}) gave {phrase}.", [other])] + pieces[i + 1:], True
+        later = (f"{_capital(phrase)}, according to the later report ({_date(other)}).", [other])
+        earlier = (f"An earlier report ({_date(mine)}) gave {own}.", [mine])
         return pieces[:i] + [later, earlier] + pieces[i + 1:], True
     return pieces, False
 
