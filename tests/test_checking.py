@@ -139,6 +139,23 @@ def test_typed_spans_are_the_names_or_numbers_of_the_kind_asked_for_that_the_que
     assert checking.typed_spans("Why did the rally draw so many?", texts) == []  # a reason has no span
 
 
+def test_a_question_about_a_named_kind_of_thing_wants_a_name():
+    q = "Which company agreed to buy the Ruritanian ferry line?"
+    assert checking.expected_type(q) == "name"
+    assert not checking.fits_type(q, "The administrators say they have a buyer for the ferry line.")
+    assert checking.fits_type(q, "Tasman Holdings agreed to buy it.")
+    assert checking.expected_type("What is the title of the report on ferries?") == "name"
+    assert checking.expected_type("Which plan did the council adopt?") is None  # plans are often described, not named
+
+
+def test_a_name_given_for_another_post_does_not_answer_who_holds_the_post():
+    q = "What is the name of the Ruritanian Interior Ministry spokesman who said the mayor was finished?"
+    assert checking.role_missing(q, "Mr Vole was told of it by the Ruritanian Interior Minister, Ann Crane.") == "spokesman"
+    assert checking.role_missing(q, "Ministry spokesman Ann Crane said the mayor was finished.") is None
+    assert checking.role_missing("Who won the ferry race?", "Ann Crane won.") is None  # no post asked about
+    assert checking.role_missing("Why did the spokesman resign?", "He was ill.") is None  # not a who question
+
+
 def test_each_part_of_a_two_part_question_may_rest_on_its_own_article():
     from bot.core.grounding import off_topic, prepare
     from bot.core.types import Passage

@@ -34,7 +34,7 @@ def test_supported_sentence_and_quote_span():
 
 def test_number_words_match_digits_both_ways():
     assert cit.check("6 midwives were suspended.", P_MIDWIVES).ok
-    assert cit.check("Five hundred residents left Hill Top.", P_CREW).ok is False  # "five hundred" -> 5, 100
+    assert cit.check("Five hundred residents left Hill Top for Mittagong.", P_CREW).ok  # "five hundred" -> 500
     assert cit.check("500 residents left Hill Top for Mittagong.", P_CREW).ok
 
 
@@ -136,3 +136,20 @@ def test_question_words_are_not_names():
     assert cit.names("Whose first broadcast is being celebrated?") == set()
     assert cit.names("Name the minister who resigned.") == set()
     assert cit.missing_entities("Whose broadcast did ABC celebrate?", "ABC celebrated Marconi's broadcast.") == []
+
+
+def test_a_run_of_number_words_is_one_number():
+    assert cit.numbers("Two hundred and thirty canoes left the lake") == {"230"}
+    assert cit.numbers("twenty five boats, three thousand fans") == {"25", "3000"}
+    assert cit.numbers("one hundred and twenty-five") == {"125"}
+    assert cit.numbers("one or two boats") == {"1", "2"}  # not one number
+    assert cit.check("230 canoes left the lake.", "Two hundred and thirty canoes left the lake.").ok
+    assert cit.check("Two hundred and thirty canoes left.", "230 canoes left the lake.").ok
+    assert not cit.check("Two hundred canoes left the lake.", "Two hundred and thirty canoes left the lake.").ok
+
+
+def test_a_thousands_comma_the_model_spaced_is_rejoined_only_where_the_evidence_has_it():
+    ev = "The mayor says 4,000 jobs were created, but 32,000 people stopped looking."
+    assert cit.rejoin_digit_groups("4, 000 jobs were created, but 32, 000 people stopped", ev) == (
+        "4,000 jobs were created, but 32,000 people stopped")
+    assert cit.rejoin_digit_groups("In 1999, 500 people fled", "In 1999, 500 people fled") == "In 1999, 500 people fled"

@@ -139,6 +139,7 @@ class Answerer(Session):
         if cancelled:
             return "cancelled"
         picks, text, declined = parse_output(raw)
+        text = cit.rejoin_digit_groups(text, " ".join(e.text for e in chosen))
         if first:
             answer.stages["model"] = "declined" if declined else "answered"
         elif declined:
@@ -287,6 +288,10 @@ class Answerer(Session):
             return None
         if checking.not_an_age(question, whole, " ".join(e.text for e in evs)):
             rejected.append("a number the evidence does not give as an age")
+            return None
+        role = checking.role_missing(question, " ".join(e.text for e in evs))
+        if role:
+            rejected.append(f"the evidence calls no one the {role}")
             return None
         shown = list(dict.fromkeys(evs + picked))  # the judge sees what the model named, too
         judged = self._judge(answer, question, whole, shown)

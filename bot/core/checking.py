@@ -32,7 +32,12 @@ CARRIED = re.compile(r"\s*\((?:after|about): .*\)\s*$")
 _LIST_Q = re.compile(r"\b(?:which|what|name(?: the)?)\s+(two|three|four|five|six|seven|eight|2|3|4|5|6|7|8)\b", re.I)
 _WHY_Q = re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b|"
                     r"^\s*what (?:caused|led to|prompted|sparked|triggered)\b", re.I)
-_NAME_Q = re.compile(r"\b(?:what|which) (?:is|was|are|were) the names? of\b|^\s*name the\b|\bwhat (?:is|was) \w+(?: \w+)? called\b", re.I)
+# things that are named by a proper name: "Which company…?" is not answered by "a buyer"
+_NAMED_THINGS = (r"company|firm|airline|bank|carrier|club|team|party|newspaper|network|broadcaster|university|ship|yacht|"
+                 r"vessel|operation|title")
+_NAME_Q = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:names?|title) of\b|^\s*name the\b|"
+                     r"\bwhat (?:is|was) \w+(?: \w+)? called\b|"
+                     rf"^\s*(?:which|what) (?:\w+ )?(?:{_NAMED_THINGS})\b", re.I)
 _COUNT_Q = re.compile(r"\bhow many\b", re.I)
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
@@ -101,6 +106,25 @@ def expected_type(question: str) -> str | None:
 
 def new_names(question: str, answer: str) -> set[str]:
     return cit.names(answer) - cit.names(question) - cit.content_tokens(question)
+
+
+# the posts a "who" question names people by; the evidence for a name must give the post asked about
+_ROLES = frozenset("""spokesman spokeswoman spokesperson minister director chairman chairwoman chair president secretary
+leader official officer commander chief captain skipper coach judge umpire counsel lawyer barrister prosecutor premier
+governor mayor envoy ambassador manager executive negotiator commissioner treasurer senator editor founder owner author
+referee magistrate coroner""".split())
+
+
+def role_missing(question: str, evidence: str) -> str | None:
+    """The post a who / name question asks about ("the ministry spokesman who…") when the evidence
+    never names it: a name the evidence gives for another post ("Foreign Minister Ann Vole") answers
+    another question. Only the question's first post counts ("…spokesman who said a new leader…")."""
+    if expected_type(question) not in ("person", "name"):
+        return None
+    roles = [w for w in cit.words(own_question(question)) if w.lower() in _ROLES]
+    if not roles:
+        return None
+    return None if cit.stem(roles[0]) in {cit.stem(w) for w in cit.words(evidence)} else roles[0].lower()
 
 
 def listed(question: str) -> int:

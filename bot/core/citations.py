@@ -67,12 +67,50 @@ def surface(text: str) -> str:
     return _norm_acronyms(text)
 
 
+_SPLIT_GROUP = re.compile(r"\b(\d{1,3}(?:,\d{3})*), (\d{3})\b")
+
+
+def rejoin_digit_groups(text: str, evidence: str) -> str:
+    """"4, 000" -> "4,000" where the evidence writes "4,000": a small model's tokenizer sometimes
+    puts a space after a thousands comma; "In 1999, 500 fled" is left alone unless the evidence
+    has "1999,500"."""
+    return _SPLIT_GROUP.sub(lambda m: f"{m.group(1)},{m.group(2)}" if f"{m.group(1)},{m.group(2)}" in evidence else m.group(0), text)
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(surface(text))
 
 
 _SCALE = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _SCALED = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(thousand|million|billion|m|bn)\b", re.I)  # "1.5 million" = 1500000
+
+
+_NUMBER_WORD = r"(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
+_WORD_RUN = re.compile(rf"\b{_NUMBER_WORD}(?:(?:\s+and)?\s+{_NUMBER_WORD})+\b", re.I)
+
+
+def _compound(m: re.Match) -> str:
+    """A run of number words as one number when it is one ("two hundred and thirty", "twenty
+    five", "three thousand"), else the run unchanged ("one or two" never gets here; "five six")."""
+    total = current = 0
+    last = None  # the previous word's value: a unit may follow only a ten or a multiplier
+    for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)?", m.group(0)):
+        if w.lower() == "and":
+            continue
+        v = _word_number(w)
+        if v is None or w.lower() == "dozen":
+            return m.group(0)
+        if v in (100, 1000):
+            if v == 100:
+                current = max(current, 1) * 100
+            else:
+                total, current = total + max(current, 1) * 1000, 0
+        elif last is None or last in (100, 1000) or (last % 10 == 0 and 20 <= last <= 90 and v < 10):
+            current += v
+        else:
+            return m.group(0)
+        last = v
+    return str(total + current)
 
 
 def _word_number(w: str) -> int | None:
@@ -100,6 +138,7 @@ def numbers(text: str) -> set[str]:
         return " "
 
     text = _SCALED.sub(scaled, text.replace(",", "") if re.search(r"\d,\d{3}", text) else text)
+    text = _WORD_RUN.sub(_compound, text)  # "two hundred and thirty" -> 230, not 2, 100 and 30
     found |= {n.replace(",", "").rstrip(".") for n in _NUM.findall(text)}
     for w in words(text):
         v = _word_number(w)
