@@ -154,6 +154,7 @@ def test_a_name_given_for_another_post_does_not_answer_who_holds_the_post():
     assert checking.role_missing(q, "Ministry spokesman Ann Crane said the mayor was finished.") is None
     assert checking.role_missing("Who won the ferry race?", "Ann Crane won.") is None  # no post asked about
     assert checking.role_missing("Why did the spokesman resign?", "He was ill.") is None  # not a who question
+    assert checking.misfit(q, "Ann Crane", "Interior Minister Ann Crane spoke.") == "the evidence calls no one the spokesman"
 
 
 def test_each_part_of_a_two_part_question_may_rest_on_its_own_article():

@@ -283,15 +283,9 @@ class Answerer(Session):
             rejected.append(f"not a {kind}" if kind else f"fewer than the {checking.listed(question)} items asked for")
             return None
         evs = list(dict.fromkeys(e for _, found in out for e in found))
-        if checking.not_a_count(question, whole, " ".join(e.text for e in evs)):
-            rejected.append("a percentage, sum or time given as a count")
-            return None
-        if checking.not_an_age(question, whole, " ".join(e.text for e in evs)):
-            rejected.append("a number the evidence does not give as an age")
-            return None
-        role = checking.role_missing(question, " ".join(e.text for e in evs))
-        if role:
-            rejected.append(f"the evidence calls no one the {role}")
+        misfit = checking.misfit(question, whole, " ".join(e.text for e in evs))
+        if misfit:
+            rejected.append(misfit)
             return None
         shown = list(dict.fromkeys(evs + picked))  # the judge sees what the model named, too
         judged = self._judge(answer, question, whole, shown)

@@ -127,6 +127,17 @@ def role_missing(question: str, evidence: str) -> str | None:
     return None if cit.stem(roles[0]) in {cit.stem(w) for w in cit.words(evidence)} else roles[0].lower()
 
 
+def misfit(question: str, answer: str, evidence: str) -> str | None:
+    """Why the evidence does not give `answer` as the thing asked for, when a reading of its words
+    shows it (a percentage for a count, a number that is no age, a name held by another post); None."""
+    if not_a_count(question, answer, evidence):
+        return "a percentage, sum or time given as a count"
+    if not_an_age(question, answer, evidence):
+        return "a number the evidence does not give as an age"
+    role = role_missing(question, evidence)
+    return f"the evidence calls no one the {role}" if role else None
+
+
 def listed(question: str) -> int:
     """How many items a question asks for ("Which three banks…?" -> 3), else 0."""
     m = _LIST_Q.search(CARRIED.sub("", question))
