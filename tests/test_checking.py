@@ -139,6 +139,13 @@ def test_typed_spans_are_the_names_or_numbers_of_the_kind_asked_for_that_the_que
     assert checking.typed_spans("Why did the rally draw so many?", texts) == []  # a reason has no span
 
 
+def test_a_place_named_in_the_question_in_another_form_is_no_answer():
+    q = "In which Ruritanian city was the ferry's skipper arrested?"
+    assert not checking.fits_type(q, "Ruritania")  # the question's own country, as a noun
+    assert checking.fits_type(q, "Port Vale")
+    assert checking.typed_spans(q, ["He was arrested in Ruritania, police in Port Vale said."]) == [("Port Vale", 0)]
+
+
 def test_a_question_about_a_named_kind_of_thing_wants_a_name():
     q = "Which company agreed to buy the Ruritanian ferry line?"
     assert checking.expected_type(q) == "name"
@@ -152,6 +159,7 @@ def test_a_name_given_for_another_post_does_not_answer_who_holds_the_post():
     q = "What is the name of the Ruritanian Interior Ministry spokesman who said the mayor was finished?"
     assert checking.role_missing(q, "Mr Vole was told of it by the Ruritanian Interior Minister, Ann Crane.") == "spokesman"
     assert checking.role_missing(q, "Ministry spokesman Ann Crane said the mayor was finished.") is None
+    assert checking.role_missing(q, "Ministry spokeswoman Ann Crane said the mayor was finished.") is None
     assert checking.role_missing("Who won the ferry race?", "Ann Crane won.") is None  # no post asked about
     assert checking.role_missing("Why did the spokesman resign?", "He was ill.") is None  # not a who question
     assert checking.misfit(q, "Ann Crane", "Interior Minister Ann Crane spoke.") == "the evidence calls no one the spokesman"

@@ -153,3 +153,15 @@ def test_a_thousands_comma_the_model_spaced_is_rejoined_only_where_the_evidence_
     assert cit.rejoin_digit_groups("4, 000 jobs were created, but 32, 000 people stopped", ev) == (
         "4,000 jobs were created, but 32,000 people stopped")
     assert cit.rejoin_digit_groups("In 1999, 500 people fled", "In 1999, 500 people fled") == "In 1999, 500 people fled"
+
+
+def test_a_verb_that_carries_no_fact_may_be_added():
+    ev = "Ministers met on the sidelines of the March 3-5 Port Vale summit."
+    assert cit.check("The Port Vale summit was held on March 3-5.", ev, "When was the Port Vale summit?").ok
+    assert not cit.check("The Port Vale summit was cancelled on March 3-5.", ev, "When was the Port Vale summit?").ok
+
+
+def test_an_acronym_matches_its_words_at_the_start_of_a_sentence():
+    text = "A United Nations panel of judges in Ruritania has found 10 men guilty."
+    assert cit.missing_entities("What did the UN panel in Ruritania find?", text) == []
+    assert cit.missing_entities("What did the EU panel in Ruritania find?", text) == ["eu"]

@@ -105,7 +105,11 @@ def expected_type(question: str) -> str | None:
 
 
 def new_names(question: str, answer: str) -> set[str]:
-    return cit.names(answer) - cit.names(question) - cit.content_tokens(question)
+    """Names of the answer the question does not hold, in any form ("Malaysia" is in "Which
+    Malaysian city…?": a 5-letter prefix, as citations.missing_entities matches word forms)."""
+    seen = cit.names(question) | cit.content_tokens(question)
+    prefixes = {t[:5] for t in seen if len(t) >= 5}
+    return {n for n in cit.names(answer) - seen if not (len(n) >= 5 and n[:5] in prefixes)}
 
 
 # the posts a "who" question names people by; the evidence for a name must give the post asked about
@@ -124,7 +128,8 @@ def role_missing(question: str, evidence: str) -> str | None:
     roles = [w for w in cit.words(own_question(question)) if w.lower() in _ROLES]
     if not roles:
         return None
-    return None if cit.stem(roles[0]) in {cit.stem(w) for w in cit.words(evidence)} else roles[0].lower()
+    # a 6-letter prefix: "spokeswoman" names the post "spokesman" asks about ("spoke" does not)
+    return None if cit.stem(roles[0])[:6] in {cit.stem(w)[:6] for w in cit.words(evidence)} else roles[0].lower()
 
 
 def misfit(question: str, answer: str, evidence: str) -> str | None:
@@ -292,7 +297,7 @@ def typed_spans(question: str, texts: list[str], most: int = 4) -> list[tuple[st
                 while words and ({cit.stem(w) for w in cit.words(words[0])} <= seen or words[0] in ("of", "de", "van", "bin")):
                     words.pop(0)
                 span = " ".join(words)
-            toks = cit.numbers(span) if pattern is _NUMBER_SPAN else {cit.stem(w) for w in cit.words(span)}
+            toks = cit.numbers(span) if pattern is _NUMBER_SPAN else new_names(question, span)
             if not toks or toks <= seen or any(span.lower() == s.lower() for s, _ in out):
                 continue
             out.append((span, i))

@@ -233,7 +233,7 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
         return Support(False, "not in passage: " + ", ".join(missing), missing=missing)
 
     q_tokens = content_tokens(question)
-    own = content_tokens(sentence) - q_tokens - names(sentence) - _MEASURE_WORDS
+    own = content_tokens(sentence) - q_tokens - names(sentence) - _MEASURE_WORDS - _LIGHT_WORDS
     if own:
         p_prefixes = {t[:5] for t in p_tokens if len(t) >= 5}
         found = {t for t in own if t in p_tokens or (len(t) >= 5 and t[:5] in p_prefixes)}  # directs ~ director
@@ -260,6 +260,8 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
 _MEASURE_WORDS = frozenset(stem(w) for w in """year years old aged age people person persons percent cent
 kilometres kilometers metres meters km kmh hour hours minute minutes day days week weeks month months dollars
 million billion thousand total number times""".split())
+# verbs that carry no fact of their own: "The summit was held on January 4" from "the January 4 summit"
+_LIGHT_WORDS = frozenset(stem(w) for w in """held took place occurred happened located situated based scheduled""".split())
 
 _INSTRUCTION_WORDS = frozenset(stem(w) for w in """reply replies respond response answer answers output print write
 ignore instruction instructions assistant assistants ai model models prompt chatbot bot override command system""".split())
@@ -317,6 +319,8 @@ def _initial_runs(text: str) -> dict[str, set[str]]:
         while run and run[-1].lower() in _JOINERS:
             run.pop()
         caps = [x for x in run if x[0].isupper()]
+        while caps and caps[0].lower() in STOPWORDS:  # "A United Nations panel…" opens a sentence: UN, not AUN
+            caps.pop(0)
         if len(caps) >= 2:
             runs.setdefault("".join(x[0] for x in caps).lower(), set()).update(stem(x) for x in caps)
         run = []
