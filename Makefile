@@ -11,7 +11,7 @@ JOBS := $(shell nproc 2>/dev/null || echo 2)
 QUESTION ?= Which officials were sanctioned?
 DATA ?= ../shared/data
 
-.PHONY: run install models test-models test test-fast eval bench bench-quick clean-index
+.PHONY: run install models test-models test test-fast eval eval-fresh bench bench-quick clean-index
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsbot needs Python 3.11 or newer")'
@@ -53,6 +53,14 @@ eval: models
 	$(NEWSBOT) eval $(DATA)/dev_qa.jsonl --index eval-out/index -o eval-out/answers.jsonl --report eval-out/report.md --summary-json eval-out/summary.json
 	@# the fifth of dev_qa held aside while tuning (ids ending in 3 or 8) and the rest, scored apart
 	$(BIN)/python scripts/eval_subset.py eval-out/answers.jsonl $(DATA)/dev_qa.jsonl --ids-ending 38 | tee eval-out/subsets.json
+
+# questions written after the tuning, over articles no dev_qa question uses (tests/data/fresh*_qa.jsonl)
+eval-fresh: models
+	$(NEWSBOT) ingest seeds/ --index eval-out/index
+	$(NEWSBOT) ingest $(DATA)/lee_background --source ABC --index eval-out/index
+	for s in fresh fresh2 fresh3; do \
+	  $(NEWSBOT) eval tests/data/$${s}_qa.jsonl --index eval-out/index -o eval-out/$$s.answers.jsonl --summary-json eval-out/$$s.summary.json || exit 1; \
+	done
 
 # prints a table and writes bench.json at the top of the checkout (~15 min on 2 idle cores); bench-quick: ~3 min.
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--runs 5 --eval-questions 8"

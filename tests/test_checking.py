@@ -139,6 +139,14 @@ def test_typed_spans_are_the_names_or_numbers_of_the_kind_asked_for_that_the_que
     assert checking.typed_spans("Why did the rally draw so many?", texts) == []  # a reason has no span
 
 
+def test_when_asks_for_a_date_only_where_it_opens_the_question():
+    assert checking.expected_type("When did the ferry sink?") == "date"
+    assert checking.expected_type("Who skippered the ferry, and when did it sink?") is None  # two kinds
+    assert checking.expected_type("Since when has Ann Crane coached the club?") == "date"
+    assert checking.expected_type("At which air base was Ann Crane visiting troops when she spoke?") == "place"
+    assert checking.expected_type("What did Ann Crane say when she resigned?") is None
+
+
 def test_a_place_named_in_the_question_in_another_form_is_no_answer():
     q = "In which Ruritanian city was the ferry's skipper arrested?"
     assert not checking.fits_type(q, "Ruritania")  # the question's own country, as a noun

@@ -165,3 +165,10 @@ def test_an_acronym_matches_its_words_at_the_start_of_a_sentence():
     text = "A United Nations panel of judges in Ruritania has found 10 men guilty."
     assert cit.missing_entities("What did the UN panel in Ruritania find?", text) == []
     assert cit.missing_entities("What did the EU panel in Ruritania find?", text) == ["eu"]
+
+
+def test_a_weekday_is_a_fact_of_the_answer():
+    ev = "The stoppage by ferry crews will occur on Thursday and Friday."
+    q = "On which days will the ferry crews stop work?"
+    assert cit.check("Thursday and Friday", ev, q).ok
+    assert not cit.check("Monday and Friday", ev, q).ok  # an invented day

@@ -23,10 +23,12 @@ _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|old|long|far|big|large|tall|high|fast|heavy|deep)\b|\bby how much\b|"
     r"\bwhat (?:was |is |were |are )?(?:the )?(?:number|percentage|proportion|rate|total|figure|amount|age|price|"
     r"cost|score|margin|vote|toll|death toll|tally|sum|value|size)\b|\bto what (?:level|rate|figure)\b", re.I)
-_DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time|week)\b|\bon what date\b", re.I)
+# "when" opens the question (or a second part of it); "…visiting troops when he said…" asks no date
+_DATE_Q = re.compile(r"^\s*(?:and\s+)?when\b|[,;]\s*(?:and\s+)?when\b|\bsince when\b|"
+                     r"\b(?:what|which) (?:year|date|day|month|time|week)\b|\bon what date\b", re.I)
 _PERSON_Q = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|[,;]\s*(?:and\s+)?who\b", re.I)
 _PLACE_Q = re.compile(r"^\s*where\b|\b(?:in|at|to|from) (?:which|what) (?:\w+ ){0,2}(?:city|town|country|suburb|state|region|"
-                      r"village|venue|street|area|place|port|province|island|hospital|prison|river|airport)\b", re.I)
+                      r"village|venue|street|area|place|port|province|island|hospital|prison|river|airport|base|camp)\b", re.I)
 # the earlier question a follow-up carries along (bot.core.conversation): "… (after: Which yacht…?)"
 CARRIED = re.compile(r"\s*\((?:after|about): .*\)\s*$")
 _LIST_Q = re.compile(r"\b(?:which|what|name(?: the)?)\s+(two|three|four|five|six|seven|eight|2|3|4|5|6|7|8)\b", re.I)
@@ -34,7 +36,7 @@ _WHY_Q = re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bfor what reason
                     r"^\s*what (?:caused|led to|prompted|sparked|triggered)\b", re.I)
 # things that are named by a proper name: "Which company…?" is not answered by "a buyer"
 _NAMED_THINGS = (r"company|firm|airline|bank|carrier|club|team|party|newspaper|network|broadcaster|university|ship|yacht|"
-                 r"vessel|operation|title")
+                 r"vessel")
 _NAME_Q = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:names?|title) of\b|^\s*name the\b|"
                      r"\bwhat (?:is|was) \w+(?: \w+)? called\b|"
                      rf"^\s*(?:which|what) (?:\w+ )?(?:{_NAMED_THINGS})\b", re.I)
