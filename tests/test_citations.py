@@ -172,3 +172,6 @@ def test_a_weekday_is_a_fact_of_the_answer():
     q = "On which days will the ferry crews stop work?"
     assert cit.check("Thursday and Friday", ev, q).ok
     assert not cit.check("Monday and Friday", ev, q).ok  # an invented day
+    from bot.core import checking
+    assert checking.adds_something(q, "Thursday and Friday")
+    assert not checking.adds_something("Why did the crews stop work on Thursday?", "They stopped work on Thursday.")

@@ -250,6 +250,8 @@ def adds_something(question: str, answer: str) -> bool:
                 q_tokens = q_tokens | {cit.stem(w) for w in ws}
     if cit.numbers(answer) - cit.numbers(question):
         return True
+    if ({w.lower() for w in cit.words(answer)} - {w.lower() for w in cit.words(question)}) & cit.WEEKDAYS:
+        return True  # weekdays are stopwords, but "Thursday and Friday" answers "On which days…?"
     if cit.names(answer) - q_tokens:
         return True
     return bool(cit.content_tokens(answer) - q_tokens)  # "pseudomonas" answers "which bacterium?"

@@ -227,7 +227,7 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
         same = acronym_equivalents(sentence, context, c_tokens)
         missing.extend(nm for nm in lacking if nm not in same)
     # weekdays are stopwords (no name, no number): checked here, or "on Monday" could be invented
-    days = {w.lower() for w in words(sentence)} & _WEEKDAYS
+    days = {w.lower() for w in words(sentence)} & WEEKDAYS
     missing.extend(d for d in sorted(days) if d not in c_tokens)
     for q in quotes(sentence):
         if _squash(q) not in p_squash:
@@ -264,7 +264,7 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
 _MEASURE_WORDS = frozenset(stem(w) for w in """year years old aged age people person persons percent cent
 kilometres kilometers metres meters km kmh hour hours minute minutes day days week weeks month months dollars
 million billion thousand total number times""".split())
-_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 # verbs that carry no fact of their own: "The summit was held on January 4" from "the January 4 summit"
 _LIGHT_WORDS = frozenset(stem(w) for w in """held took place occurred happened located situated based scheduled""".split())
 
