@@ -109,9 +109,8 @@ def expected_type(question: str) -> str | None:
 def new_names(question: str, answer: str) -> set[str]:
     """Names of the answer the question does not hold, in any form ("Malaysia" is in "Which
     Malaysian city…?": a 5-letter prefix, as citations.missing_entities matches word forms)."""
-    seen = cit.names(question) | cit.content_tokens(question)
-    prefixes = {t[:5] for t in seen if len(t) >= 5}
-    return {n for n in cit.names(answer) - seen if not (len(n) >= 5 and n[:5] in prefixes)}
+    in_question = cit.known_form(cit.names(question) | cit.content_tokens(question))
+    return {n for n in cit.names(answer) if not in_question(n)}
 
 
 # the posts a "who" question names people by; the evidence for a name must give the post asked about
@@ -131,7 +130,7 @@ def role_missing(question: str, evidence: str) -> str | None:
     if not roles:
         return None
     # a 6-letter prefix: "spokeswoman" names the post "spokesman" asks about ("spoke" does not)
-    return None if cit.stem(roles[0])[:6] in {cit.stem(w)[:6] for w in cit.words(evidence)} else roles[0].lower()
+    return None if cit.known_form({cit.stem(w) for w in cit.words(evidence)}, 6)(cit.stem(roles[0])) else roles[0].lower()
 
 
 def misfit(question: str, answer: str, evidence: str) -> str | None:

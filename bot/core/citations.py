@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 # moved to bot.text (one home for sentences, stopwords, stems and dates), unchanged; used here
 from bot.text import MARKER as _MARKER
@@ -75,6 +76,13 @@ def rejoin_digit_groups(text: str, evidence: str) -> str:
     puts a space after a thousands comma; "In 1999, 500 fled" is left alone unless the evidence
     has "1999,500"."""
     return _SPLIT_GROUP.sub(lambda m: f"{m.group(1)},{m.group(2)}" if f"{m.group(1)},{m.group(2)}" in evidence else m.group(0), text)
+
+
+def known_form(tokens: set[str], n: int = 5) -> Callable[[str], bool]:
+    """A test of whether a token is one of `tokens` or another form of one: the same first `n`
+    letters (directs ~ director, Malaysia ~ Malaysian, spokeswoman ~ spokesman at 6)."""
+    prefixes = {t[:n] for t in tokens if len(t) >= n}
+    return lambda t: t in tokens or (len(t) >= n and t[:n] in prefixes)
 
 
 def words(text: str) -> list[str]:
@@ -238,8 +246,8 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
     q_tokens = content_tokens(question)
     own = content_tokens(sentence) - q_tokens - names(sentence) - _MEASURE_WORDS - _LIGHT_WORDS
     if own:
-        p_prefixes = {t[:5] for t in p_tokens if len(t) >= 5}
-        found = {t for t in own if t in p_tokens or (len(t) >= 5 and t[:5] in p_prefixes)}  # directs ~ director
+        in_passage = known_form(p_tokens)
+        found = {t for t in own if in_passage(t)}  # directs ~ director
         have = len(found) / len(own)
         if have < min_overlap:
             gone = sorted(own - found)
@@ -373,11 +381,11 @@ def missing_entities(question: str, text: str) -> list[str]:
     if not wanted:
         return []
     have = {stem(w) for w in words(text)}
-    prefixes = {h[:4] for h in have if len(h) >= 4}
+    in_text = known_form(have, 4)
     # a first name may be missing when the surname after it is there ("General Musharraf" for
     # "Pervez Musharraf")
     followed = {stem(a) for a, b in zip(qwords, qwords[1:]) if a[0].isupper() and b[0].isupper() and stem(b) in have}
-    lacking = [n for n in wanted if n not in have and n not in followed and not (len(n) >= 4 and n[:4] in prefixes)]
+    lacking = [n for n in wanted if n not in followed and not in_text(n)]
     if lacking:
         same = acronym_equivalents(question, text, have)
         lacking = [n for n in lacking if n not in same]
