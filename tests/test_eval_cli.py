@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.backends.llm import ChatModel, GenStats
-from bot.core.eval_report import render_report
+from bot.core.eval_markdown import render_report
 from bot.core.evaluation import Question, load_questions, run_eval
 from bot.core.types import Answer, Citation, Passage, Sentence
 from tests.fakes import FakeIndex
@@ -265,7 +265,7 @@ def test_report_shows_stages_kinds_and_where_failures_were_lost(tmp_path):
 
 
 def test_report_of_a_declined_question_names_the_stage(tmp_path):
-    from bot.core.eval_report import lost_line
+    from bot.core.eval_markdown import lost_line
 
     rec = {"id": "x", "refused": True, "stages": {"model": "answered", "rejected": ["no date", "wrong type"]},
            "scores": {"lost_at": "checks rejected"}}

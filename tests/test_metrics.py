@@ -413,6 +413,6 @@ def test_summary_of_old_answers_has_empty_stages():
 
 
 def test_report_names_are_still_importable_from_evaluation():
-    from bot.core import eval_report
+    from bot.core import eval_markdown
 
-    assert reexported_render_report is eval_report.render_report
+    assert reexported_render_report is eval_markdown.render_report

@@ -36,7 +36,7 @@ def eval_command(
     """Answer every question of QUESTIONS.jsonl and score the answers: accuracy, F1, retrieval recall@k
     and MRR, citation precision and source accuracy, refusals, planted-instruction resistance, wrong
     among answered, timings; per pipeline stage and per question kind."""
-    from bot.core.eval_report import render_report
+    from bot.core.eval_markdown import render_report
     from bot.core.evaluation import load_questions
 
     qs = load_questions(questions)
@@ -133,7 +133,7 @@ def _run_with_progress(answerer, qs, output: Path, k: int, resume: bool, keep_un
 def _print_summary(summary: dict) -> None:
     from rich.table import Table
 
-    from bot.core.eval_report import KIND_COLUMNS, kind_rows, summary_rows
+    from bot.core.eval_markdown import KIND_COLUMNS, kind_rows, summary_rows
 
     t = Table(title=f"newsbot eval: {summary['scored']} of {summary['questions']} questions, "
                     f"model {summary.get('model') or '?'}")

@@ -45,8 +45,9 @@ from typing import Any, Callable
 
 from bot.core.eval_metrics import (alternatives, best_f1, contains_answer, contains_forbidden,  # noqa: F401 (re-exported)
                                    normalize_answer, token_f1)
-from bot.core.eval_report import (METRIC_ROWS, cached_tokens_of, cited_files, fmt, percentile,  # noqa: F401 (re-exported)
-                                  prefix_cache_summary, render_report, summarize, summary_rows)
+from bot.core.eval_markdown import METRIC_ROWS, fmt, render_report, summary_rows  # noqa: F401 (re-exported)
+from bot.core.eval_report import (cached_tokens_of, cited_files, percentile, prefix_cache_summary,  # noqa: F401 (re-exported)
+                                  summarize)
 from bot.core.eval_scoring import (citation_support, cited_groups, lost_at, passed, reciprocal_rank,  # noqa: F401 (re-exported)
                                    recall_at_k, score_answer, stage_scores)
 from bot.errors import UsageError
