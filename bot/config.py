@@ -49,6 +49,7 @@ class Settings(BaseModel):
     # answering and checking (`ask`)
     max_tokens: int = Field(96, ge=8, le=8192, description="Most tokens generated for an answer.")
     prompt_budget: int = Field(260, ge=64, le=131072, description="Prompt tokens spent on the evidence sentences of an answer.")
+    prompt_max: int = Field(450, ge=0, le=131072, description="Most prompt tokens of an answer call (system, evidence and question): the weakest evidence sentences are left out to stay under it (0: no limit).")
     max_question_chars: int = Field(1000, ge=10, le=100000, description="Longest question accepted, in characters.")
     answer_parts: bool = Field(True, description="Ask a two-part question (\"Who…, and which…?\") one part at a time; both must pass the checks.")
     judge_threshold: float = Field(0.35, ge=0.0, le=1.0, description="Least judge score for an answer to be shown: the yes/no judge's P(yes) for the answer less its P(yes) for 'The sentences do not say.' (0: no judge).")
@@ -84,7 +85,7 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "index": ("Index", ("index_dir", "lock_timeout")),
     "ingest": ("Ingest", ("max_file_mb", "ingest_batch")),
     "retrieval": ("Retrieval", ("k",)),
-    "answering": ("Answering and checking (ask)", ("max_tokens", "prompt_budget", "max_question_chars", "answer_parts",
+    "answering": ("Answering and checking (ask)", ("max_tokens", "prompt_budget", "prompt_max", "max_question_chars", "answer_parts",
                                                    "judge_threshold", "typed_repair", "doubt_threshold", "quote_threshold")),
     "brief": ("Briefings (brief)", ("brief_passage_budget", "brief_max_tokens", "brief_cluster_threshold",
                                     "brief_dense_relevant")),

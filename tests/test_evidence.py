@@ -47,6 +47,30 @@ def test_a_sentence_opening_with_a_pronoun_brings_its_predecessor():
     assert texts[0] == "The council approved a new budget." and texts[1].startswith("It includes 4 million")
 
 
+def test_fit_leaves_out_the_weakest_sentences_until_the_whole_prompt_fits():
+    q = "How many ferries sank off the coast?"
+    chosen = evidence.select(pool(q, [P(FERRY, "f"), P(COUNCIL, "c")]), 1000, words, min_sentences=1)
+    size = lambda ch: 30 + words(evidence.render(ch))  # noqa: E731 (a question and system text of 30 words)
+    assert size(chosen) > 60
+    fitted = evidence.fit(chosen, size, 60, min_sentences=1)
+    assert size(fitted) <= 60 and len(fitted) < len(chosen)
+    assert any(s.text.startswith("Three ferries sank") for s in fitted)  # the best one stays
+    assert min(s.score for s in fitted) >= max(s.score for s in chosen if s not in fitted)
+    assert [s.n for s in fitted] == list(range(1, len(fitted) + 1))
+    assert evidence.fit(chosen, size, 0) == chosen  # 0: no limit
+    assert len(evidence.fit(chosen, size, 1, min_sentences=2)) == 2  # never below the least
+
+
+def test_fit_keeps_a_pronoun_sentence_with_its_predecessor():
+    q = "How much money is included for roads, and who is the mayor?"
+    chosen = evidence.select(pool(q, [P(COUNCIL, "c")]), 1000, words, min_sentences=1)
+    for most in range(1, 40):
+        fitted = evidence.fit(chosen, lambda ch: words(evidence.render(ch)), most, min_sentences=1)
+        texts = [s.text for s in fitted]
+        if any(t.startswith("It includes") for t in texts):
+            assert "The council approved a new budget." in texts
+
+
 def test_render_groups_by_article_with_outlet_and_date():
     sents = pool("How many ferries sank?", [P(FERRY, "f", title="Ferries lost in storm", outlet="ABC", date="2001-12-24")])
     text = evidence.render(evidence.select(sents, 200, words))

@@ -37,7 +37,7 @@ def seeded(tmp_path_factory):
     from bot.core.index import Index
 
     # a roomy prompt budget: the hash embedder ranks loosely, so let every retrieved passage in
-    s = Settings(index_dir=tmp_path_factory.mktemp("tui") / "index", prompt_budget=4000)
+    s = Settings(index_dir=tmp_path_factory.mktemp("tui") / "index", prompt_budget=4000, prompt_max=0)
     index = Index(s, embedder=HashEmbedder())
     index.ingest(sorted(SEEDS.glob("*.txt")))
     return s, index

@@ -19,8 +19,9 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from bot.core import checking, comparing, evidence, later_reports, prompts
-from bot.core.output_format import AnswerStream, grammar, judge_messages, judge_score, parse_output  # noqa: F401 (parse_output re-exported)
+from bot.core import checking, comparing, evidence, later_reports
+from bot.core.output_format import (AnswerStream, answer_messages, grammar, judge_score,  # noqa: F401
+                                    parse_output)  # (parse_output re-exported)
 from bot.core.conversation import Turn, standalone
 from bot.core import citations as cit
 from bot.core.grounding import add_citation, compose, meta_text, off_topic, prepare, without_one_phrase
@@ -37,10 +38,7 @@ class Answerer(Session):
     model are opened on first use and reused for every later question."""
 
     def messages(self, question: str, sentences: str) -> list[dict]:
-        pdir = self.settings.prompts_dir
-        system = prompts.load(pdir, "answer.system").render()
-        user = prompts.load(pdir, "answer.user").render(sentences=sentences, question=question.strip())
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        return answer_messages(self.settings.prompts_dir, question, sentences)
 
     def ask(self, question: str, *, k: int | None = None, source: str | None = None, since: str | None = None,
             until: str | None = None, keep_unsupported: bool = False, on_token: Callable[[str], None] | None = None,
@@ -133,6 +131,8 @@ class Answerer(Session):
         answer.refusal_reason) when not; "cancelled"."""
         evidence.score(question, pool, embed=self._embed)
         chosen = evidence.select(pool, budget, self.model.count_tokens)
+        size = lambda ch: self.model.count_tokens("\n".join(m["content"] for m in self.messages(question, evidence.render(ch)))) + 13  # noqa: E731 (+ the chat template's markers)
+        chosen = evidence.fit(chosen, size, self.settings.prompt_max)
         answer.packed = list({id(p): p for p in answer.packed + [s.prep.passage for s in chosen]}.values())
         answer.stages["evidence_sentences"] = answer.stages.get("evidence_sentences", 0) + len(chosen)
         raw, cancelled = self._generate(answer, question, chosen, on_token, t0, extra=not first, label="next part")

@@ -148,6 +148,28 @@ def select(sents: list[EvSentence], budget: int, count_tokens: Callable[[str], i
     return ordered
 
 
+def fit(chosen: list[EvSentence], size: Callable[[list[EvSentence]], int], most: int, min_sentences: int = 3) -> list[EvSentence]:
+    """`chosen` without its weakest sentences until `size` (the whole prompt's tokens, system and
+    question and article headers included) is at most `most`, keeping `min_sentences`: the budget of
+    `select` counts only the sentences, so a long question or many articles would overrun it. A
+    sentence that brought its predecessor (it opens with a pronoun) leaves with it. Renumbered."""
+    kept = list(chosen)
+    while most > 0 and len(kept) > min_sentences and size(kept) > most:
+        weakest = min(kept, key=lambda s: s.score)
+        gone = {id(weakest)}
+        if _PRONOUN_START.match(weakest.text):  # its predecessor came for it, unless chosen on its own merit
+            gone |= {id(p) for p in kept if p.prep is weakest.prep and p.order == weakest.order - 1 and p.score < weakest.score}
+        nxt = next((n for n in kept if n.prep is weakest.prep and n.order == weakest.order + 1), None)
+        if nxt is not None and _PRONOUN_START.match(nxt.text):
+            gone.add(id(nxt))  # "He said…" without the sentence naming him
+        if len(kept) - len(gone) < min_sentences:
+            break
+        kept = [s for s in kept if id(s) not in gone]
+    for i, s in enumerate(kept, 1):
+        s.n = i
+    return kept
+
+
 def header(prep) -> str:
     """What the prompt says about an article: outlet, date and title (the title only when it is
     not just the article's opening words, as for files without a headline)."""

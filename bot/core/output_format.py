@@ -56,6 +56,13 @@ def parse_output(raw: str) -> tuple[list[int], str, bool]:
 NULL_ANSWER = "The sentences do not say."
 
 
+def answer_messages(prompts_dir, question: str, sentences: str) -> list[dict]:
+    """The answer call: the shared system message, then the numbered evidence and the question."""
+    system = prompts.load(prompts_dir, "answer.system").render()
+    user = prompts.load(prompts_dir, "answer.user").render(sentences=sentences, question=question.strip())
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
 def judge_messages(prompts_dir, question: str, answer: str, sentences: str) -> list[dict]:
     """The yes/no question to the judge. It shares the answer prompt's system message, so the
     model's KV cache keeps that prefix from one call to the next."""
