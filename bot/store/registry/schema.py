@@ -20,6 +20,11 @@ from typing import Callable
 
 from bot.errors import IndexError_, NewsbotError
 
+def marks(n: int) -> str:
+    """`?, ?, …` for an IN list or VALUES of n parameters."""
+    return ",".join("?" * n)
+
+
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS articles (
