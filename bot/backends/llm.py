@@ -4,7 +4,8 @@
   serialised with a lock (llama.cpp contexts are not thread-safe). llama-cpp-python keeps the KV
   cache of the previous prompt, so a prompt that starts with the same fixed prefix (system
   prompt) skips re-processing it.
-- `OpenAIServer`: any OpenAI-compatible server (llama-server, llama_cpp.server, vLLM), streaming.
+- `OpenAIServer` (llm_server.py): any OpenAI-compatible server (llama-server, llama_cpp.server,
+  vLLM), streaming.
 
 `stream(messages)` yields text pieces; afterwards `last` holds token counts and timings.
 """
@@ -12,7 +13,6 @@
 from __future__ import annotations
 
 import atexit
-import json
 import threading
 import time
 from dataclasses import dataclass
@@ -315,74 +315,6 @@ class LocalLlama(ChatModel):
             return py / (py + pn) if py + pn > 0 else None
 
 
-class OpenAIServer(ChatModel):
-    """Generation on an OpenAI-compatible server (`/v1/chat/completions`, streaming SSE)."""
-
-    def __init__(self, url: str, model: str = "default", timeout: float = 120.0, temperature: float = 0.0,
-                 seed: int = 42, n_ctx: int = 4096):
-        super().__init__()
-        self.url = url.rstrip("/")
-        if not self.url.endswith("/v1"):
-            self.url += "/v1"
-        self.name = f"{model}@{url}"
-        self.model = model
-        self.timeout = timeout
-        self.temperature = temperature
-        self.seed = seed
-        self.n_ctx = n_ctx
-
-    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None,
-               grammar: str | None = None) -> Iterator[str]:
-        import httpx
-
-        self.cancel_event.clear()
-        body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": self.temperature,
-                "seed": self.seed, "stream": True, "stream_options": {"include_usage": True}}
-        if stop:
-            body["stop"] = stop
-        if grammar:
-            body["grammar"] = grammar  # llama.cpp's servers (llama-server, llama_cpp.server) honour GBNF
-        stats = GenStats()
-        t0 = time.perf_counter()
-        try:
-            with httpx.stream("POST", f"{self.url}/chat/completions", json=body, timeout=self.timeout) as resp:
-                if resp.status_code != 200:
-                    detail = resp.read().decode("utf-8", "ignore")[:200]
-                    if "context" in detail.lower() and ("exceed" in detail.lower() or "length" in detail.lower()):
-                        raise ContextOverflow(0, self.n_ctx)
-                    raise ModelError("Model server error", f"{self.url} answered HTTP {resp.status_code}: {detail}")
-                for line in resp.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    obj = json.loads(data)
-                    if obj.get("usage"):
-                        stats.prompt_tokens = obj["usage"].get("prompt_tokens", 0)
-                        stats.completion_tokens = obj["usage"].get("completion_tokens", stats.completion_tokens)
-                    for choice in obj.get("choices") or []:
-                        piece = (choice.get("delta") or {}).get("content") or ""
-                        if piece:
-                            if stats.first_token_ms is None:
-                                stats.first_token_ms = (time.perf_counter() - t0) * 1000
-                            stats.completion_tokens += 1
-                            yield piece
-                    if self.cancel_event.is_set():
-                        break
-        except httpx.TimeoutException:
-            raise ModelError("Model server timed out", f"no answer from {self.url} within {self.timeout:g}s. Check the server or raise llm_timeout.") from None
-        except httpx.HTTPError as exc:
-            raise ModelError("Cannot reach model server", f"{self.url}: {exc}. Start the server or fix --llm-url.") from None
-        stats.total_ms = (time.perf_counter() - t0) * 1000
-        stats.first_token_ms = stats.first_token_ms or stats.total_ms
-        if not stats.prompt_tokens:  # servers that send no usage in the stream: estimate (~4 chars a token)
-            stats.prompt_tokens = sum(self.count_tokens(m["content"]) for m in messages)
-        self.last = stats
-
-
-
-
 _CACHE: dict[tuple, ChatModel] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -401,6 +333,8 @@ def _close_all() -> None:
 def load_chat_model(settings, model: str | None = None) -> ChatModel:
     """The chat model named by the settings, loaded once per process and reused."""
     if settings.llm_url:
+        from bot.backends.llm_server import OpenAIServer
+
         key = ("server", settings.llm_url, model or settings.chat_model)
         with _CACHE_LOCK:
             if key not in _CACHE:
