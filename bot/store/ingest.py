@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from bot.store.chunking import chunk_spans
+from bot.store.ingest_files import IngestReport, collect_files  # noqa: F401 (re-exported)
 from bot.store.parsing import SUPPORTED_EXTS, date_int, normalize_text, parse_file
 from bot.store.records import Article
 from bot.errors import DiskFull, UsageError
@@ -41,67 +42,6 @@ def meta_for_chroma(aid: str, pos: int, start: int, end: int, art_row: dict) -> 
     return {"article_id": aid, "position": pos, "start": start, "end": end, "title": art_row.get("title") or "",
             "outlet": outlet, "outlet_lc": outlet.strip().lower(), "date": art_row.get("date") or "",
             "date_int": int(art_row.get("date_int") or 0), "source_file": art_row.get("source_file") or ""}
-
-
-def collect_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """Files to ingest (folders recursively: supported extensions, hidden entries skipped) and
-    the given paths that do not exist."""
-    out: list[Path] = []
-    missing: list[str] = []
-    seen: set[str] = set()
-    for p in paths:
-        p = Path(p).expanduser()
-        if not p.exists() and not p.is_symlink():
-            missing.append(str(p))
-            continue
-        if p.is_dir():
-            found = []
-            for root, dirs, files in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in files:
-                    if not f.startswith(".") and Path(f).suffix.lower() in SUPPORTED_EXTS:
-                        found.append(Path(root) / f)
-            candidates = sorted(found)
-        else:
-            candidates = [p]
-        for c in candidates:
-            key = str(c.absolute())
-            if key not in seen:
-                seen.add(key)
-                out.append(c)
-    return out, missing
-
-
-@dataclass
-class IngestReport:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0
-    near_duplicates: int = 0
-    removed: int = 0  # articles whose files disappeared from an ingested folder
-    restored: int = 0  # chunks of the registry missing from the vector store, embedded again
-    failed: list[dict] = field(default_factory=list)  # {"file", "reason"}
-    chunks_added: int = 0
-    articles: int = 0  # total after the run
-    chunks: int = 0  # total after the run
-    stories: int = 0  # total after the run (bot.store.stories)
-    files: int = 0  # files looked at
-    seconds: float = 0.0
-    embed_seconds: float = 0.0
-    duplicate_of: list[dict] = field(default_factory=list)  # {"file", "article", "of"}
-    near_duplicate_of: list[dict] = field(default_factory=list)  # {"file", "article", "of", "similarity"}
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def to_json(self) -> dict:
-        d = asdict(self)
-        d["seconds"] = round(self.seconds, 3)
-        d["embed_seconds"] = round(self.embed_seconds, 3)
-        d["ok"] = self.ok
-        return d
 
 
 @dataclass
