@@ -7,7 +7,7 @@ import json
 import time
 from typing import Iterator
 
-from bot.backends.llm import ChatModel, ContextOverflow, GenStats
+from bot.backends.chat import ChatModel, ContextOverflow, GenStats
 from bot.errors import ModelError
 
 
