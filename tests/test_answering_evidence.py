@@ -316,3 +316,18 @@ def test_the_whole_prompt_stays_within_prompt_max_by_leaving_out_the_weakest_sen
     assert 3 <= len(kept) < len(everything) and size <= full - 10
     assert any(t.startswith("Six midwives were suspended") for t in kept)  # the best sentence stays
     assert sorted(kept.values()) == list(range(1, len(kept) + 1))  # numbered again from 1
+
+
+
+def test_a_firms_report_named_in_the_question_is_not_taken_for_an_outlet():
+    text = "Auditors Pell and Crane found the insurer could not pay its creditors in full."
+    audit = P(1, text, "a")
+    audit.outlet = "Evening Star"
+    q = "What did Pell and Crane's report find about the insurer?"
+    reply = "Evidence: 1\nAnswer: The insurer could not pay its creditors in full."
+    ans, *_ = make(reply, passages=[audit])  # an index that does not say its outlets
+    assert ans.ask(q, save=False).refused  # "Crane's report" read as an outlet's, and this is the Star
+    ans, *_ = make(reply, passages=[audit])
+    ans.index.outlets = lambda: ["Evening Star", "Morning Ledger"]
+    a = ans.ask(q, save=False)
+    assert not a.refused and a.cited_files == ["a.txt"]

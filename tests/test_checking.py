@@ -98,6 +98,28 @@ def test_an_outlet_the_question_attributes_to_need_not_be_in_the_article():
     assert off_topic("Did the dam in Wuhan hold?", prep(None), None) == ["wuhan"]
 
 
+def test_a_firms_report_is_no_outlet_when_the_index_has_no_outlet_of_that_name():
+    from bot.core.grounding import off_topic, prepare
+    from bot.core.types import Passage
+
+    text = "Auditors Pell and Crane found the insurer could not pay its creditors, their report says."
+    prep = prepare([Passage(chunk_id="x:0", article_id="x", text=text, start=0, end=len(text), position=0,
+                            title="Insurer", outlet="Evening Star", date=None, source_file="x.txt")])[0]
+    q = "What did Pell and Crane's report find about the insurer?"
+    assert cit.attribution_names(q) == {"crane"}  # read alone, it looks like an outlet's report
+    assert off_topic(q, prep, None) == ["crane"]  # outlets unknown: taken for an outlet the article is not filed under
+    assert off_topic(q, prep, None, outlets=["Evening Star", "Morning Ledger"]) == []
+    ledger = "According to the Morning Ledger report, what did the auditors find about the insurer?"
+    assert off_topic(ledger, prep, None, outlets=["Evening Star", "Morning Ledger"])  # a real outlet, not this one
+
+
+def test_relative_times_answer_a_when_question():
+    q = "When does the governor expect the economy to recover?"
+    for a in ("From mid-year.", "Next week.", "This weekend.", "In the second half of the year.", "Late next year."):
+        assert checking.fits_type(q, a), a
+    assert not checking.fits_type(q, "Soon.") and not checking.fits_type(q, "When the rate falls.")
+
+
 def test_name_and_cause_questions_have_a_type():
     assert checking.expected_type("What is the name of the man arrested at the scene?") == "name"
     assert not checking.fits_type("What is the name of the man arrested?", "One man was arrested at the scene.")

@@ -47,6 +47,16 @@ def test_a_sentence_opening_with_a_pronoun_brings_its_predecessor():
     assert texts[0] == "The council approved a new budget." and texts[1].startswith("It includes 4 million")
 
 
+def test_a_sentence_two_overlapping_chunks_hold_is_a_candidate_once():
+    first = P(FERRY, "f")
+    second = P("Three ferries sank off the coast near Port Vell. Divers searched the wreck overnight.", "f", start=40)
+    second.chunk_id = "f:1"
+    other = P("Three ferries sank off the coast near Port Vell. Nobody was hurt.", "g")
+    texts = [s.text for s in evidence.candidates(prepare([first, second, other]))]
+    assert texts.count("Three ferries sank off the coast near Port Vell.") == 2  # once per article
+    assert texts.count("Divers searched the wreck overnight.") == 1
+
+
 def test_fit_leaves_out_the_weakest_sentences_until_the_whole_prompt_fits():
     q = "How many ferries sank off the coast?"
     chosen = evidence.select(pool(q, [P(FERRY, "f"), P(COUNCIL, "c")]), 1000, words, min_sentences=1)

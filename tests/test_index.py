@@ -73,6 +73,7 @@ def test_ingest_reingest_change_remove(settings, corpus, emb):
     assert arts["000_f5417470653ab08f.txt"]["title"] == "Biden Adds Sanctions To China For Uyghur Mistreatment"
     assert arts["000_f5417470653ab08f.txt"]["outlet"] == "ABC"  # --source fills a missing outlet
     assert arts["001_f1ab6b9cd4ab454a.txt"]["date"] == "2021-03-22"
+    assert idx.outlets() == sorted({x["outlet"] for x in idx.articles() if x["outlet"]})
 
     # idempotent: nothing parsed into the embedder, nothing added
     emb.texts = 0

@@ -25,15 +25,15 @@ from bot.core.output_format import (AnswerStream, answer_messages, grammar, judg
 from bot.core.conversation import Turn, standalone
 from bot.core import citations as cit
 from bot.core.grounding import add_citation, compose, meta_text, off_topic, prepare, without_one_phrase
+from bot.core.repairs import Repairs, judge_checks as _judge_checks
 from bot.core.session import Session, check_question
 from bot.core.types import Answer, Citation, Sentence
 
 REFUSAL_TEXT = "The articles don't say."
 PART_BUDGET = 0.6  # share of prompt_budget for each part of a two-part question (asked one part at a time)
-TYPED_CHOICES = 12  # most names or numbers of the evidence a second try may choose from
 RIVAL_MARGIN = 0.05  # how much more the judge must like a swapped answer to overrule the model's
 
-class Answerer(Session):
+class Answerer(Repairs, Session):
     """Answers questions from an index with a chat model. Cheap to build; the index, embedder and
     model are opened on first use and reused for every later question."""
 
@@ -61,6 +61,7 @@ class Answerer(Session):
         answer.stages = {"model": "none", "repair": None, "rejected": [], "judge_calls": 0}
         self._texts: dict[str, str | None] = {}
         self._nulls: dict[tuple[str, str], float | None] = {}
+        self.__dict__.pop("_outlet_list", None)  # read again for each question (an ingest may add outlets)
         if not passages:
             answer.refusal_reason = "no passage matches the question"
             return self._finish(answer, t0, save)
@@ -315,7 +316,7 @@ class Answerer(Session):
             if not cit.check(sentence, text, question, meta).ok:
                 continue
             used = evidence.contributing(sentence, question, evs)
-            if any(off_topic(question, e.prep, self._article_text) for e in used):
+            if any(off_topic(question, e.prep, self._article_text, self._outlets()) for e in used):
                 continue
             return used
         return None
@@ -332,47 +333,6 @@ class Answerer(Session):
             sentences.append(Sentence(text, list(dict.fromkeys(ns)), True, evidence=[e.text for e in evs], checks=dict(checks)))
         return sentences, citations
 
-    def _quote_evidence(self, answer: Answer, question: str, picked: list, chosen: list):
-        """When the model's words fail: the evidence sentence that holds the kind of thing asked
-        for and shares most with the question, quoted verbatim, if the judge accepts it."""
-        q = cit.content_tokens(question) - checking.QUESTION_WORDS
-        if len(q) < 2:
-            return None
-        ranked = []
-        for e in list(dict.fromkeys(picked + chosen)):
-            overlap = len(cit.content_tokens(e.text) & q)
-            if overlap >= max(2, 0.5 * len(q)) and checking.fits_type(question, e.text) \
-                    and checking.counts_the_thing(question, e.text) and not checking.not_an_age(question, e.text, e.text) \
-                    and checking.adds_something(question, e.text) and not off_topic(question, e.prep, self._article_text):
-                ranked.append((e in picked, overlap, e.score, e))
-        ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
-        for *_, e in ranked[:2]:
-            judged = self._judge(answer, question, e.text, [e], role="quote")
-            if judged is None or judged[0] >= self.settings.quote_threshold:
-                return [(e.text, [e])], {"lexical": True, "type": True, "quoted": True, **_judge_checks(judged)}, []
-            answer.stages["rejected"].append(f"judge: quoted sentence refused (score {judged[0]:.2f}: p={judged[1]:.2f})")
-        return None
-
-    def _typed_answer(self, answer: Answer, question: str, own: str, chosen: list, t0: float):
-        """When the model's answer to a "where" question failed the checks: the same prompt again (its
-        KV cache holds it) with the answer held by a grammar to one of the names the evidence holds
-        and the question does not, or a decline. The pick goes through every check, the judge at
-        quote_threshold: a second try must be surer than a first."""
-        # places only: a model that answers "where" with the wider region or the question's own
-        # town has misread; one that finds no name or number mostly means the articles give none
-        # (tuning questions: 2 places right; 17 who / name / how-many retries, none right, 1 wrong)
-        if checking.expected_type(own) != "place":
-            return None
-        cands = checking.typed_spans(own, [s.text for s in chosen], most=TYPED_CHOICES)
-        if not cands:
-            return None
-        raw, cancelled = self._generate(answer, question, chosen, None, t0, extra=True, label="answer of the kind asked for",
-                                        choices=[c for c, _ in cands])
-        if cancelled:
-            return "cancelled"
-        picks, text, declined = parse_output(raw)
-        return None if declined else self._check(answer, own, text, picks, chosen, least=self.settings.quote_threshold)
-
     def _article_text(self, article_id: str) -> str | None:
         """An article's whole text, read once per question (the checks ask for it per sentence)."""
         texts = self.__dict__.setdefault("_texts", {})
@@ -381,17 +341,19 @@ class Answerer(Session):
             texts[article_id] = getter(article_id).get("text") if getter else None
         return texts[article_id]
 
+    def _outlets(self) -> list[str] | None:
+        """The index's outlets, read once per question: a question's "X's report" names an outlet only if one is X."""
+        if "_outlet_list" not in self.__dict__:
+            getter = getattr(self.index, "outlets", None)
+            self._outlet_list = getter() if getter else None
+        return self._outlet_list
+
     def _finish(self, answer: Answer, t0: float, save: bool) -> Answer:
         answer.timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         answer.timings.setdefault("first_token_ms", answer.timings["total_ms"])
         if save:
             self.save(answer, "ask")
         return answer
-
-
-def _judge_checks(judged: tuple[float, float] | None) -> dict:
-    """The judge's part of a sentence's checks: its score (compared with the threshold) and P(yes)."""
-    return {} if judged is None else {"judge": round(judged[0], 3), "judge_p": round(judged[1], 3)}
 
 
 def _has_words(text: str) -> bool:

@@ -44,7 +44,8 @@ _COUNT_Q = re.compile(r"\bhow many\b", re.I)
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
-                   r"\b(?:yesterday|today|tomorrow|tonight|last (?:week|month|year|night)|next (?:week|month|year))\b|"
+                   r"\b(?:yesterday|today|tomorrow|tonight|overnight|(?:last|next|this) (?:week|month|year|night|weekend)|"
+                   r"mid-?(?:year|week|month)|(?:first|second) half|(?:early|late) (?:next|this|last) \w+)\b|"
                    r"\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:christmas|new year|easter|boxing day)\b", re.I)
 
 

@@ -42,13 +42,17 @@ class EvSentence:
 
 
 def candidates(prepared: Sequence) -> list[EvSentence]:
-    """Every sentence of every passage (planted instructions already blanked), in rank order."""
+    """Every sentence of every passage (planted instructions already blanked), in rank order. A
+    sentence an article repeats, or that two overlapping chunks of it both hold, is kept once (from
+    the best-ranked passage): twice in the prompt it costs tokens and shows nothing new."""
     out: list[EvSentence] = []
+    seen: set[tuple[str, str]] = set()
     for rank, prep in enumerate(prepared):
         for order, (a, b) in enumerate(cit.passage_sentences(prep.checked)):
             text = " ".join(prep.checked[a:b].split())
-            if len(text) < 12 or not any(ch.isalpha() for ch in text):
+            if len(text) < 12 or not any(ch.isalpha() for ch in text) or (prep.passage.article_id, text) in seen:
                 continue
+            seen.add((prep.passage.article_id, text))
             out.append(EvSentence(prep, a, b, text, rank, order))
     return out
 

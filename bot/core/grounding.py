@@ -158,9 +158,11 @@ def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared
     return best
 
 
-def off_topic(question: str, prep: Prepared, article_text) -> list[str]:
+def off_topic(question: str, prep: Prepared, article_text, outlets: list[str] | None = None) -> list[str]:
     """Names of the question missing from the supporting article (at most one may be missing when
-    the question names four or more; an outlet the question attributes to need not be in it)."""
+    the question names four or more; an outlet the question attributes to need not be in it).
+    `outlets`: the index's outlets, when known; "Ernst and Young's report" then attributes to no
+    outlet, as no outlet of the index is called Young (a firm's report is not a news report)."""
     text = None
     if article_text is not None:
         try:
@@ -179,6 +181,8 @@ def off_topic(question: str, prep: Prepared, article_text) -> list[str]:
     # "according to the Herald": an outlet is rarely named in its own article; it must only not
     # contradict the outlet the article is filed under
     outlet = cit.attribution_names(question)
+    if outlet and outlets is not None:
+        outlet &= {cit.stem(w) for o in outlets for w in cit.words(o)}
     if outlet:
         filed = {cit.stem(w) for w in cit.words(prep.passage.outlet or "")}
         missing = [m for m in missing if m not in outlet]

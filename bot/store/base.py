@@ -43,6 +43,10 @@ class BaseIndex(ABC):
         """article id -> story id (bot.store.stories); default: no stories known."""
         return {}
 
+    def outlets(self) -> list[str] | None:
+        """The outlets the articles are filed under; None: not known."""
+        return None
+
     def article(self, article_id: str) -> ArticleRecord:
         """One article with its `text`; default: nothing is known of it (text None)."""
         return ArticleRecord(id=article_id, title="")

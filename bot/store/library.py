@@ -300,6 +300,10 @@ class Index(BaseIndex):
                                      hash=d["hash"], dup_of=d["dup_of"], story=story.get(d["id"])))
         return out
 
+    def outlets(self) -> list[str]:
+        self.check()
+        return self.registry.outlets()
+
     def article(self, article_id: str) -> ArticleRecord:
         self.check()
         r = self.registry.article_row(article_id)

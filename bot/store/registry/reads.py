@@ -15,6 +15,9 @@ class ArticleReads:
     def counts(self) -> tuple[int, int]:
         return (self.q("SELECT COUNT(*) FROM articles").fetchone()[0], self.chunk_count())
 
+    def outlets(self) -> list[str]:
+        return [r[0] for r in self.q("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL AND outlet != '' ORDER BY outlet")]
+
     def chunk_count(self) -> int:
         return self.q("SELECT COUNT(*) FROM chunks").fetchone()[0]
 

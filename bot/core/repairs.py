@@ -1,0 +1,69 @@
+"""The second tries of an answer (bot.core.answering), made before refusing: an evidence sentence
+quoted when the model wrote no usable words, and for "where" questions the same prompt again with
+the answer held by a grammar to one of the evidence's names. A second try must satisfy the judge
+more than a first (`quote_threshold`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core import checking
+from bot.core import citations as cit
+from bot.core.grounding import off_topic
+from bot.core.output_format import parse_output
+
+if TYPE_CHECKING:
+    from bot.core.types import Answer
+
+TYPED_CHOICES = 12  # most names or numbers of the evidence a second try may choose from
+
+
+class Repairs:
+    """A mixin of the Answerer (it uses the Answerer's settings, _judge, _generate, _check,
+    _article_text and _outlets)."""
+
+    def _quote_evidence(self, answer: Answer, question: str, picked: list, chosen: list):
+        """When the model's words fail: the evidence sentence that holds the kind of thing asked
+        for and shares most with the question, quoted verbatim, if the judge accepts it."""
+        q = cit.content_tokens(question) - checking.QUESTION_WORDS
+        if len(q) < 2:
+            return None
+        ranked = []
+        for e in list(dict.fromkeys(picked + chosen)):
+            overlap = len(cit.content_tokens(e.text) & q)
+            if overlap >= max(2, 0.5 * len(q)) and checking.fits_type(question, e.text) \
+                    and checking.counts_the_thing(question, e.text) and not checking.not_an_age(question, e.text, e.text) \
+                    and checking.adds_something(question, e.text) and not off_topic(question, e.prep, self._article_text, self._outlets()):
+                ranked.append((e in picked, overlap, e.score, e))
+        ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
+        for *_, e in ranked[:2]:
+            judged = self._judge(answer, question, e.text, [e], role="quote")
+            if judged is None or judged[0] >= self.settings.quote_threshold:
+                return [(e.text, [e])], {"lexical": True, "type": True, "quoted": True, **judge_checks(judged)}, []
+            answer.stages["rejected"].append(f"judge: quoted sentence refused (score {judged[0]:.2f}: p={judged[1]:.2f})")
+        return None
+
+    def _typed_answer(self, answer: Answer, question: str, own: str, chosen: list, t0: float):
+        """When the model's answer to a "where" question failed the checks: the same prompt again (its
+        KV cache holds it) with the answer held by a grammar to one of the names the evidence holds
+        and the question does not, or a decline. The pick goes through every check, the judge at
+        quote_threshold: a second try must be surer than a first."""
+        # places only: a model that answers "where" with the wider region or the question's own
+        # town has misread; one that finds no name or number mostly means the articles give none
+        # (tuning questions: 2 places right; 17 who / name / how-many retries, none right, 1 wrong)
+        if checking.expected_type(own) != "place":
+            return None
+        cands = checking.typed_spans(own, [s.text for s in chosen], most=TYPED_CHOICES)
+        if not cands:
+            return None
+        raw, cancelled = self._generate(answer, question, chosen, None, t0, extra=True, label="answer of the kind asked for",
+                                        choices=[c for c, _ in cands])
+        if cancelled:
+            return "cancelled"
+        picks, text, declined = parse_output(raw)
+        return None if declined else self._check(answer, own, text, picks, chosen, least=self.settings.quote_threshold)
+
+
+def judge_checks(judged: tuple[float, float] | None) -> dict:
+    """The judge's part of a sentence's checks: its score (compared with the threshold) and P(yes)."""
+    return {} if judged is None else {"judge": round(judged[0], 3), "judge_p": round(judged[1], 3)}
