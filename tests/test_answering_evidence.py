@@ -323,11 +323,11 @@ def test_a_firms_report_named_in_the_question_is_not_taken_for_an_outlet():
     text = "Auditors Pell and Crane found the insurer could not pay its creditors in full."
     audit = P(1, text, "a")
     audit.outlet = "Evening Star"
-    q = "What did Pell and Crane's report find about the insurer?"
     reply = "Evidence: 1\nAnswer: The insurer could not pay its creditors in full."
-    ans, *_ = make(reply, passages=[audit])  # an index that does not say its outlets
-    assert ans.ask(q, save=False).refused  # "Crane's report" read as an outlet's, and this is the Star
     ans, *_ = make(reply, passages=[audit])
     ans.index.outlets = lambda: ["Evening Star", "Morning Ledger"]
-    a = ans.ask(q, save=False)
+    a = ans.ask("What did Pell and Crane's report find about the insurer?", save=False)
     assert not a.refused and a.cited_files == ["a.txt"]
+    ans, *_ = make(reply, passages=[audit])
+    ans.index.outlets = lambda: ["Evening Star", "Morning Ledger"]
+    assert ans.ask("According to the Morning Ledger report, what did the auditors find about the insurer?", save=False).refused

@@ -98,19 +98,23 @@ def test_an_outlet_the_question_attributes_to_need_not_be_in_the_article():
     assert off_topic("Did the dam in Wuhan hold?", prep(None), None) == ["wuhan"]
 
 
-def test_a_firms_report_is_no_outlet_when_the_index_has_no_outlet_of_that_name():
+def test_a_firms_report_named_in_its_article_is_no_outlet_the_article_contradicts():
     from bot.core.grounding import off_topic, prepare
     from bot.core.types import Passage
 
-    text = "Auditors Pell and Crane found the insurer could not pay its creditors, their report says."
-    prep = prepare([Passage(chunk_id="x:0", article_id="x", text=text, start=0, end=len(text), position=0,
-                            title="Insurer", outlet="Evening Star", date=None, source_file="x.txt")])[0]
+    def prep(text):
+        return prepare([Passage(chunk_id="x:0", article_id="x", text=text, start=0, end=len(text), position=0,
+                                title="Insurer", outlet="Evening Star", date=None, source_file="x.txt")])[0]
+
+    audit = prep("Auditors Pell and Crane found the insurer could not pay its creditors, their report says.")
     q = "What did Pell and Crane's report find about the insurer?"
     assert cit.attribution_names(q) == {"crane"}  # read alone, it looks like an outlet's report
-    assert off_topic(q, prep, None) == ["crane"]  # outlets unknown: taken for an outlet the article is not filed under
-    assert off_topic(q, prep, None, outlets=["Evening Star", "Morning Ledger"]) == []
+    assert off_topic(q, audit, None) == [] and off_topic(q, audit, None, outlets=["Evening Star"]) == []
     ledger = "According to the Morning Ledger report, what did the auditors find about the insurer?"
-    assert off_topic(ledger, prep, None, outlets=["Evening Star", "Morning Ledger"])  # a real outlet, not this one
+    assert off_topic(ledger, audit, None)  # an outlet the article never names, and it is the Star's
+    quoting = prep("The insurer could not pay its creditors, its auditors told the Morning Ledger.")
+    assert off_topic(ledger, quoting, None) == []  # outlets unknown: a name the article mentions may be its subject
+    assert off_topic(ledger, quoting, None, outlets=["Evening Star", "Morning Ledger"])  # a known outlet: the Ledger's own report is elsewhere
 
 
 def test_relative_times_answer_a_when_question():

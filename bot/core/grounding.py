@@ -161,8 +161,9 @@ def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared
 def off_topic(question: str, prep: Prepared, article_text, outlets: list[str] | None = None) -> list[str]:
     """Names of the question missing from the supporting article (at most one may be missing when
     the question names four or more; an outlet the question attributes to need not be in it).
-    `outlets`: the index's outlets, when known; "Ernst and Young's report" then attributes to no
-    outlet, as no outlet of the index is called Young (a firm's report is not a news report)."""
+    An attributed name the article itself mentions is no contradiction unless it is one of the
+    index's `outlets`: "Ernst and Young's report" in an article about the firm's report is the
+    firm's, not an outlet's."""
     text = None
     if article_text is not None:
         try:
@@ -181,13 +182,13 @@ def off_topic(question: str, prep: Prepared, article_text, outlets: list[str] | 
     # "according to the Herald": an outlet is rarely named in its own article; it must only not
     # contradict the outlet the article is filed under
     outlet = cit.attribution_names(question)
-    if outlet and outlets is not None:
-        outlet &= {cit.stem(w) for o in outlets for w in cit.words(o)}
     if outlet:
         filed = {cit.stem(w) for w in cit.words(prep.passage.outlet or "")}
         missing = [m for m in missing if m not in outlet]
         if filed and not (outlet & filed):
-            missing = sorted(set(missing) | outlet)
+            known = {cit.stem(w) for o in outlets or [] for w in cit.words(o)}
+            mentioned = cit.known_form({cit.stem(w) for w in cit.words(article)}, 4)
+            missing = sorted(set(missing) | {n for n in outlet if n in known or not mentioned(n)})
     if len(missing) == 1 and len(cit.names(question)) >= 4:
         return []
     return missing
