@@ -25,7 +25,7 @@ from bot.core.output_format import (AnswerStream, answer_messages, grammar, judg
 from bot.core.conversation import Turn, standalone
 from bot.core import citations as cit
 from bot.core.grounding import add_citation, compose, meta_text, off_topic, prepare, without_one_phrase
-from bot.core.repairs import Repairs, judge_checks as _judge_checks
+from bot.core.repairs import Repairs, judge_checks
 from bot.core.session import Session, check_question
 from bot.core.types import Answer, Citation, Sentence
 
@@ -302,7 +302,7 @@ class Answerer(Repairs, Session):
                 if r is not None and r[0] > judged[0] + RIVAL_MARGIN:
                     rejected.append(f"judge prefers {rival[:60]!r} (score {r[0]:.2f}) to the answer (score {judged[0]:.2f})")
                     return None
-        return out, {"lexical": True, "type": True, **_judge_checks(judged)}, dropped
+        return out, {"lexical": True, "type": True, **judge_checks(judged)}, dropped
 
     def _support(self, question: str, sentence: str, first: list, chosen: list) -> list | None:
         """The evidence sentences that support `sentence`: the ones the model named, taken together
