@@ -53,7 +53,7 @@ class Settings(BaseModel):
     max_question_chars: int = Field(1000, ge=10, le=100000, description="Longest question accepted, in characters.")
     answer_parts: bool = Field(True, description="Ask a two-part question (\"Who…, and which…?\") one part at a time; both must pass the checks.")
     judge_threshold: float = Field(0.35, ge=0.0, le=1.0, description="Least judge score for an answer to be shown: the yes/no judge's P(yes) for the answer less its P(yes) for 'The sentences do not say.' (0: no judge).")
-    typed_repair: bool = Field(True, description="When the model's answer to a 'where' question fails the checks, ask again choosing only among the evidence's names (a grammar); the pick is checked like any answer.")
+    typed_repair: bool = Field(True, description="When the model's answer to a 'where' question fails the checks, ask again choosing only among the evidence's names (a grammar); when an answer to a question for someone's words quotes none of the evidence's direct speech, ask again choosing among those quotations. The pick is checked like any answer.")
     doubt_threshold: float = Field(0.45, ge=0.0, le=1.0, description="When the model's own P('Evidence: none') was at least this, its answer needs quote_threshold from the judge (1: never).")
     quote_threshold: float = Field(0.4, ge=0.0, le=1.0, description="Least judge score for a second try: the typed choice, or an evidence sentence quoted when the model wrote no answer.")
     # briefings (`brief`)

@@ -331,3 +331,26 @@ def test_a_firms_report_named_in_the_question_is_not_taken_for_an_outlet():
     ans, *_ = make(reply, passages=[audit])
     ans.index.outlets = lambda: ["Evening Star", "Morning Ledger"]
     assert ans.ask("According to the Morning Ledger report, what did the auditors find about the insurer?", save=False).refused
+
+
+def test_a_question_for_someones_words_is_answered_with_a_quotation_of_the_evidence():
+    home = P(1, 'Harbour master Ida Crane says the season was poor. "The tide has turned against the fleet," she said. '
+                '"We will rebuild the pier by June," Ms Crane said.', "h")
+    replies = ["Evidence: 1, 2\nAnswer: Ida Crane said the season was poor.",
+               'Evidence: 1, 2\nAnswer: "The tide has turned against the fleet"']
+    ans, model, _ = make(replies, passages=[home], judge=0.9)
+    a = ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False)
+    assert not a.refused and a.answer == '"The tide has turned against the fleet" [1].' and a.stages["repair"] == "quoted_words"
+    choices = model.grammars[1].split("line ::= ")[1]
+    assert "The tide has turned against the fleet" in choices and "We will rebuild the pier by June" in choices
+    assert model.history[1] == model.history[0]  # asked at once, while the KV cache holds the prompt
+    # the quotation must satisfy the judge more than a first answer: when it does not, the first stands
+    ans, model, _ = make(replies, passages=[home], judge=lambda m: 0.55 if '"' in m[1]["content"].split("Proposed answer:")[1] else 0.9)
+    a = ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False)
+    assert not a.refused and a.answer.startswith("Ida Crane said the season was poor") and a.stages["repair"] is None
+    # an answer that already gives the quoted words, or a question for no one's words, is not asked again
+    ans, model, _ = make(['Evidence: 2\nAnswer: She said the tide has turned against the fleet.'], passages=[home], judge=0.9)
+    assert not ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False).refused
+    assert len(model.history) == 1
+    ans, model, _ = make(["Evidence: 3\nAnswer: By June."], passages=[home], judge=0.9)
+    assert not ans.ask("When will the pier be rebuilt?", save=False).refused and len(model.history) == 1

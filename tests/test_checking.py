@@ -280,3 +280,28 @@ def test_how_old_is_answered_with_a_number_the_evidence_gives_as_an_age(evidence
 def test_only_age_questions_ask_for_an_age():
     assert not checking.not_an_age("How many people did the crash kill?", "8", "The crash killed eight people.")
     assert checking.not_an_age("What was the pilot's age?", "8", "The crash killed eight people.")
+
+
+@pytest.mark.parametrize("question, words", [
+    ("How did the harbour master describe the new breakwater?", True),
+    ("What did Ann Vole, the mayor of Dunmore, say the council had become?", True),
+    ("Asked about the merger, what did the bank's chairman reply?", True),
+    ("What did the union call the pay offer?", True),
+    ("What word did the judge use for the evidence?", True),
+    ("How many people did the police say had died?", False),  # a number is asked for
+    ("Who did the minister say was to blame?", False),  # a person
+    ("Where did the minister say the plant would be built?", False),
+    ("What did the council decide on Monday?", False),  # a decision, not anybody's words
+])
+def test_a_question_for_someones_words_is_told_from_its_wording(question, words):
+    assert checking.asks_for_words(question) is words
+
+
+def test_an_answer_holds_a_quotation_when_it_repeats_its_words():
+    said = ["These days the tide has turned against us", "We will rebuild the pier"]
+    q = "How did the harbour master describe the season?"
+    assert checking.holds_quotation(q, 'He said "the tide has turned against us".', said)
+    assert checking.holds_quotation(q, "He said the tide had turned against them.", said)  # a close paraphrase
+    assert not checking.holds_quotation(q, "The harbour master says the season was poor.", said)
+    # words the question holds itself do not count: "pier" is asked about
+    assert not checking.holds_quotation("What did he say about the pier?", "He spoke about the pier.", said)

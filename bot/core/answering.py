@@ -149,6 +149,9 @@ class Answerer(Repairs, Session):
         # a model that nearly declined (P("none") where its reply began) must satisfy the judge as
         # much as a second try: two weak signals of a wrong answer together are a strong one
         doubt = None if declined else self._doubt(answer, question, chosen, first)
+        speech = None if declined or not self.settings.typed_repair else self._speech_pick(answer, question, own, text, chosen, t0)
+        if speech == "cancelled":
+            return speech
         least = self.settings.quote_threshold if doubt is not None and doubt >= self.settings.doubt_threshold else None
         result = None if declined else self._check(answer, own, text, picks, chosen, least=least)
         if result is not None and least is not None:
@@ -178,6 +181,8 @@ class Answerer(Repairs, Session):
                 return result
             if result is not None:
                 answer.stages["repair"] = "typed_answer"
+        if speech:
+            result = self._check_speech(answer, own, speech, chosen, result)
         if result is not None:  # two dated reports of different figures: the later one, and the earlier said
             pieces, changed = later_reports.apply(own, result[0], chosen)
             if changed:

@@ -41,6 +41,10 @@ _NAME_Q = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:names?|title)
                      r"\bwhat (?:is|was) \w+(?: \w+)? called\b|"
                      rf"^\s*(?:which|what) (?:\w+ )?(?:{_NAMED_THINGS})\b", re.I)
 _COUNT_Q = re.compile(r"\bhow many\b", re.I)
+# a question for someone's own words: "How did Ann Vole describe the plan?", "What did she call it?",
+# "What did the mayor say the council had become?"
+_WORDS_Q = re.compile(r"^\s*(?:.*?,\s*)?(?:how|what) (?:did|does|do|has|had) (?:[\w'’.,-]+ ){1,20}?"
+                      r"(?:describe|call|say|label|brand|liken|reply)\b|\bwhat (?:word|words|term|phrase) did\b", re.I)
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _DATE = re.compile(rf"\b{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
@@ -105,6 +109,20 @@ def expected_type(question: str) -> str | None:
     if _WHY_Q.search(q):
         return "reason"
     return None
+
+
+def asks_for_words(question: str) -> bool:
+    """The question asks what someone said or how they described something (and for no number,
+    date, name or place): the answer is best given in that person's quoted words."""
+    q = own_question(" ".join(question.split()))
+    return bool(_WORDS_Q.search(q)) and expected_type(q) is None
+
+
+def holds_quotation(question: str, answer: str, quotations: list[str]) -> bool:
+    """The answer repeats at least two content words of one of the quotations that the question
+    does not hold itself (it gives the quoted words, or a close paraphrase of them)."""
+    own = cit.content_tokens(answer) - cit.content_tokens(question)
+    return any(len(own & cit.content_tokens(q)) >= 2 for q in quotations)
 
 
 def new_names(question: str, answer: str) -> set[str]:

@@ -84,6 +84,8 @@ def checks(question: str, sentence: Sentence, repair: str | None = None) -> list
         out.append(Check("repair", True, "found on a second reading of the best passage"))
     elif repair == "typed_answer":
         out.append(Check("repair", True, "chosen on a second reading among the places the evidence names"))
+    elif repair == "quoted_words":
+        out.append(Check("repair", True, "given in the speaker's own words, chosen on a second reading among the evidence's quotations"))
     return out
 
 

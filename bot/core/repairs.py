@@ -1,6 +1,7 @@
 """The second tries of an answer (bot.core.answering), made before refusing: an evidence sentence
-quoted when the model wrote no usable words, and for "where" questions the same prompt again with
-the answer held by a grammar to one of the evidence's names. A second try must satisfy the judge
+quoted when the model wrote no usable words; for "where" questions the same prompt again with
+the answer held by a grammar to one of the evidence's names; for a question about someone's words,
+the same with the answer held to one of the evidence's quotations. A second try must satisfy the judge
 more than a first (`quote_threshold`)."""
 
 from __future__ import annotations
@@ -62,6 +63,35 @@ class Repairs:
             return "cancelled"
         picks, text, declined = parse_output(raw)
         return None if declined else self._check(answer, own, text, picks, chosen, least=self.settings.quote_threshold)
+
+
+    def _speech_pick(self, answer: Answer, question: str, own: str, text: str, chosen: list, t0: float):
+        """For a question about someone's words ("How did Ann Vole describe the plan?") whose answer
+        holds none of the direct speech the evidence quotes: the same prompt again, at once (the KV
+        cache still holds it), with the answer held by a grammar to one of those quotations. A model
+        asked "what did she say" mostly paraphrases the sentence that introduces a quote, not the
+        quote. Returns the raw pick (checked later, `_check_speech`), None, or "cancelled"."""
+        if not checking.asks_for_words(own):
+            return None
+        said = list(dict.fromkeys(q for s in chosen for q in cit.quotations(s.text)))[:TYPED_CHOICES]
+        if not said or checking.holds_quotation(own, text, said):
+            return None
+        raw, cancelled = self._generate(answer, question, chosen, None, t0, extra=True, label="answer in the speaker's words",
+                                        choices=[f'"{q}"' for q in said])
+        return "cancelled" if cancelled else raw
+
+    def _check_speech(self, answer: Answer, own: str, raw: str | None, chosen: list, result):
+        """The quotation picked by `_speech_pick` replaces the first answer (or its refusal) when it
+        passes every check with the judge at quote_threshold (a second try must be surer than a
+        first); else the first answer stands."""
+        if not raw:
+            return result
+        picks, text, declined = parse_output(raw)
+        quoted = None if declined else self._check(answer, own, text, picks, chosen, least=self.settings.quote_threshold)
+        if quoted is None:
+            return result
+        answer.stages["repair"] = "quoted_words"
+        return quoted
 
 
 def judge_checks(judged: tuple[float, float] | None) -> dict:
