@@ -348,9 +348,16 @@ def test_a_question_for_someones_words_is_answered_with_a_quotation_of_the_evide
     ans, model, _ = make(replies, passages=[home], judge=lambda m: 0.55 if '"' in m[1]["content"].split("Proposed answer:")[1] else 0.9)
     a = ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False)
     assert not a.refused and a.answer.startswith("Ida Crane said the season was poor") and a.stages["repair"] is None
-    # an answer that already gives the quoted words, or a question for no one's words, is not asked again
-    ans, model, _ = make(['Evidence: 2\nAnswer: She said the tide has turned against the fleet.'], passages=[home], judge=0.9)
-    assert not ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False).refused
-    assert len(model.history) == 1
+    # an answer that already gives the quoted words stands; a question for no one's words is not asked again
+    ans, model, _ = make(['Evidence: 2\nAnswer: She said the tide has turned against the fleet.',
+                          'Evidence: 3\nAnswer: "We will rebuild the pier by June"'], passages=[home], judge=0.9)
+    a = ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False)
+    assert a.answer.startswith("She said the tide has turned") and a.stages["repair"] is None
+    # ... unless the judge refused it: then the same words as a quotation may pass
+    ans, model, _ = make(['Evidence: 1, 2\nAnswer: The tide has turned against the fleet.',
+                          'Evidence: 1, 2\nAnswer: "The tide has turned against the fleet"'], passages=[home],
+                         judge=lambda m: 0.9 if '"' in m[1]["content"].split("Proposed answer:")[1] else 0.3)
+    a = ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False)
+    assert not a.refused and a.answer == '"The tide has turned against the fleet" [1].' and a.stages["repair"] == "quoted_words"
     ans, model, _ = make(["Evidence: 3\nAnswer: By June."], passages=[home], judge=0.9)
     assert not ans.ask("When will the pier be rebuilt?", save=False).refused and len(model.history) == 1

@@ -149,7 +149,7 @@ class Answerer(Repairs, Session):
         # a model that nearly declined (P("none") where its reply began) must satisfy the judge as
         # much as a second try: two weak signals of a wrong answer together are a strong one
         doubt = None if declined else self._doubt(answer, question, chosen, first)
-        speech = None if declined or not self.settings.typed_repair else self._speech_pick(answer, question, own, text, chosen, t0)
+        speech = None if declined or not self.settings.typed_repair else self._speech_pick(answer, question, own, chosen, t0)
         if speech == "cancelled":
             return speech
         least = self.settings.quote_threshold if doubt is not None and doubt >= self.settings.doubt_threshold else None

@@ -65,26 +65,30 @@ class Repairs:
         return None if declined else self._check(answer, own, text, picks, chosen, least=self.settings.quote_threshold)
 
 
-    def _speech_pick(self, answer: Answer, question: str, own: str, text: str, chosen: list, t0: float):
-        """For a question about someone's words ("How did Ann Vole describe the plan?") whose answer
-        holds none of the direct speech the evidence quotes: the same prompt again, at once (the KV
-        cache still holds it), with the answer held by a grammar to one of those quotations. A model
-        asked "what did she say" mostly paraphrases the sentence that introduces a quote, not the
-        quote. Returns the raw pick (checked later, `_check_speech`), None, or "cancelled"."""
+    def _speech_pick(self, answer: Answer, question: str, own: str, chosen: list, t0: float):
+        """For a question about someone's words ("How did Ann Vole describe the plan?") whose evidence
+        quotes direct speech: the same prompt again, at once (the KV cache still holds it), with the
+        answer held by a grammar to one of those quotations. A model asked "what did she say" mostly
+        paraphrases the sentence that introduces a quote, not the quote; and the judge accepts a
+        quotation more readily than the same words unmarked. Returns the raw pick (checked, only
+        if needed, by `_check_speech`), None, or "cancelled"."""
         if not checking.asks_for_words(own):
             return None
-        said = list(dict.fromkeys(q for s in chosen for q in cit.quotations(s.text)))[:TYPED_CHOICES]
-        if not said or checking.holds_quotation(own, text, said):
+        said = self._said(chosen)
+        if not said:
             return None
         raw, cancelled = self._generate(answer, question, chosen, None, t0, extra=True, label="answer in the speaker's words",
                                         choices=[f'"{q}"' for q in said])
         return "cancelled" if cancelled else raw
 
     def _check_speech(self, answer: Answer, own: str, raw: str | None, chosen: list, result):
-        """The quotation picked by `_speech_pick` replaces the first answer (or its refusal) when it
-        passes every check with the judge at quote_threshold (a second try must be surer than a
-        first); else the first answer stands."""
+        """The quotation picked by `_speech_pick` replaces the first answer's refusal, or a first
+        answer that repeats none of the evidence's quotations, when it passes every check with the
+        judge at quote_threshold (a second try must be surer than a first); else the first answer
+        (or refusal) stands."""
         if not raw:
+            return result
+        if result is not None and checking.holds_quotation(own, " ".join(t for t, _ in result[0]), self._said(chosen)):
             return result
         picks, text, declined = parse_output(raw)
         quoted = None if declined else self._check(answer, own, text, picks, chosen, least=self.settings.quote_threshold)
@@ -92,6 +96,11 @@ class Repairs:
             return result
         answer.stages["repair"] = "quoted_words"
         return quoted
+
+    @staticmethod
+    def _said(chosen: list) -> list[str]:
+        """The evidence's quotations, in order, at most TYPED_CHOICES."""
+        return list(dict.fromkeys(q for s in chosen for q in cit.quotations(s.text)))[:TYPED_CHOICES]
 
 
 def judge_checks(judged: tuple[float, float] | None) -> dict:
