@@ -29,31 +29,19 @@ import argparse
 import json
 import os
 import platform
-import pty
-import random
-import re
-import select
 import shutil
-import signal
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO))  # run as a script (`python bench/run.py`): bot and bench from this checkout
 
+from bench.common import ASK_Q, DEV_QA, LEE, log, med  # noqa: E402
+from bench.processes import bench_cold, bench_memory  # noqa: E402
+from bench.retrieval import bench_retrieval  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
-
-DATA = Path(os.environ.get("NEWSBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
-LEE = DATA / "lee_background"
-DEV_QA = DATA / "dev_qa.jsonl"
-NEWSBOT = Path(sys.executable).parent / "newsbot"
-ASK_Q = "How many residents left Hill Top for Mittagong?"
 
 TARGETS = {
     "ingest_ratio": (">=", 0.8),
@@ -61,28 +49,6 @@ TARGETS = {
     "ask_ttft_ratio": ("<=", 1.15),
     "help_s": ("<=", 0.5),
 }
-
-
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def pct(xs, p):
-    return float(np.percentile(np.asarray(xs, dtype=float), p)) if xs else None
-
-
-def log(msg: str) -> None:
-    sys.stderr.write(f"[bench {time.strftime('%H:%M:%S')}] {msg}\n")
-    sys.stderr.flush()
-
-
-def questions() -> list[str]:
-    out = []
-    for line in DEV_QA.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            out.append(json.loads(line)["question"])
-    return out
 
 
 # --------------------------------------------------------------------------- 1. ingest
@@ -121,122 +87,6 @@ def bench_ingest(base: Settings, files: list[Path], runs: int, work: Path) -> tu
     return {"articles": len(files), "chunks": chunks, "runs": runs, "ingest_chunks_per_s": med(ing),
             "raw_embed_chunks_per_s": med(raw), "ratio": med(ratios), "embedding_share_of_ingest": med(shares),
             "samples": {"ingest": ing, "raw": raw, "ratio": ratios}}, last
-
-
-# --------------------------------------------------------------------------- 2. retrieval
-
-_WORD = re.compile(r"[A-Za-z]{4,}")
-
-
-def _vary(text: str, donor: str, rng: random.Random, rate: float = 0.15) -> str:
-    words = _WORD.findall(donor) or ["report"]
-    return _WORD.sub(lambda m: rng.choice(words) if rng.random() < rate else m.group(0), text)
-
-
-def build_synthetic(base: Settings, seed_index: Path, n_chunks: int, dest: Path) -> float:
-    """An index of n_chunks chunks: the real chunks of `seed_index`, then varied copies."""
-    from bot.core.index import Index, _meta_for_chroma
-
-    t0 = time.perf_counter()
-    src = Index(base.model_copy(update={"index_dir": seed_index}))
-    arts = [dict(r) for r in src.registry.all_articles()]
-    chunks = {}
-    for r in src.registry.all_chunks():
-        chunks.setdefault(r["article_id"], []).append(dict(r))
-    vecs = src.store().get_embeddings([c["id"] for cs in chunks.values() for c in cs])
-    src.close()
-    pool = [c["text"] for cs in chunks.values() for c in cs]
-    rng = random.Random(1234)
-    nrng = np.random.default_rng(1234)
-    outlets = ["ABC", "SMH", "The Age", "Reuters", "AP", "Guardian", "Courier", "Mercury"]
-    dst = Index(base.model_copy(update={"index_dir": dest}))
-    dst.db(create=True)
-    store = dst.store()
-    total = 0
-    copy = 0
-    cols = list(arts[0].keys())
-    while total < n_chunks:
-        a_rows, c_rows, f_rows = [], [], []
-        ids, embs, docs, metas = [], [], [], []
-        for a in arts:
-            cs = chunks.get(a["id"], [])
-            if not cs or total >= n_chunks:
-                continue
-            cs = cs[: n_chunks - total]
-            if copy == 0:
-                aid, texts = a["id"], [c["text"] for c in cs]
-                row = dict(a)
-            else:
-                aid = f"{a['id'][:10]}{copy:06x}"
-                texts = [_vary(c["text"], rng.choice(pool), rng) for c in cs]
-                row = dict(a)
-                row.update(id=aid, hash=aid, title=f"{a['title']} ({outlets[copy % len(outlets)]} edition {copy})",
-                           outlet=outlets[copy % len(outlets)], source_file=f"copy{copy}_{a['source_file']}",
-                           path=f"synthetic/copy{copy}/{a['source_file']}", dup_of=None, similarity=None, minhash=None,
-                           date=f"{1990 + copy % 30}-{1 + copy % 12:02d}-{1 + copy % 28:02d}",
-                           date_int=int(f"{1990 + copy % 30}{1 + copy % 12:02d}{1 + copy % 28:02d}"))
-            pos, parts, spans = 0, [], []
-            for t in texts:
-                spans.append((pos, pos + len(t)))
-                parts.append(t)
-                pos += len(t) + 2
-            row["text"] = "\n\n".join(parts)
-            row["n_chunks"] = len(texts)
-            a_rows.append([row[k] for k in cols])
-            f_rows.append((row["path"], row["path"], row["source_file"], None, aid))
-            for i, (t, (s, e)) in enumerate(zip(texts, spans)):
-                cid = f"{aid}:{i}"
-                c_rows.append((cid, aid, i, s, e, t))
-                v = vecs[cs[i]["id"]]
-                if copy:
-                    v = v + nrng.normal(0, 0.02, v.shape).astype(np.float32)
-                    v = v / np.linalg.norm(v)
-                ids.append(cid)
-                embs.append(v)
-                docs.append(t)
-                metas.append(_meta_for_chroma(aid, i, s, e, row))
-            total += len(texts)
-        store.upsert(ids, np.asarray(embs, dtype=np.float32), docs, metas)
-        with dst.registry.transaction() as tx:
-            tx.bulk_insert(cols, a_rows, c_rows, f_rows)
-        copy += 1
-    dst.keyword()  # build and save the bm25 sidecar, as ingest does
-    dst.close()
-    return time.perf_counter() - t0
-
-
-def bench_retrieval(base: Settings, seed_index: Path, sizes: list[int], work: Path, reps: int) -> dict:
-    from bot.backends.embedder import load_embedder
-    from bot.core.index import Index
-
-    emb = load_embedder(base)
-    qs = questions()
-    out = {}
-    for n in sizes:
-        dest = work / f"synthetic-{n}"
-        log(f"retrieval: building {n:,} chunks")
-        build_s = build_synthetic(base, seed_index, n, dest)
-        s = base.model_copy(update={"index_dir": dest})
-        res = {"build_s": round(build_s, 1)}
-        with Index(s, embedder=emb) as idx:
-            real = idx.counts()[1]
-            for q in qs[:3]:  # warm: load the keyword index, the HNSW segments, the embedder
-                for mode in ("dense", "keyword", "hybrid"):
-                    idx.search(q, k=8, mode=mode)
-            times = {m: [] for m in ("dense", "keyword", "hybrid")}
-            for _ in range(reps):
-                for q in qs:
-                    for mode in times:
-                        t0 = time.perf_counter()
-                        idx.search(q, k=8, mode=mode)
-                        times[mode].append((time.perf_counter() - t0) * 1000)
-        res["chunks"] = real
-        for mode, ts in times.items():
-            res[mode] = {"p50_ms": round(pct(ts, 50), 2), "p95_ms": round(pct(ts, 95), 2), "n": len(ts)}
-        log(f"retrieval {n:,}: " + ", ".join(f"{m} p50 {res[m]['p50_ms']} / p95 {res[m]['p95_ms']} ms" for m in times))
-        out[str(n)] = res
-        shutil.rmtree(dest, ignore_errors=True)
-    return out
 
 
 # --------------------------------------------------------------------------- 3. ask, 4. eval
@@ -289,7 +139,6 @@ def bench_ask(s: Settings, runs: int) -> dict:
         ratios.append(t / w)
         log(f"ask run {r + 1}/{runs}: newsbot first token {t:.0f} ms, raw llama.cpp {w:.0f} ms ({len(seen['tokens'])} tokens)")
     # the same prompt again right after: what a repeated question costs with prefix reuse
-    t0 = time.perf_counter()
     warm = answerer.ask(ASK_Q, on_token=lambda _p: answerer.cancel(), save=False)
     raw.close()
     return {"model": model.name, "n_ctx": model.n_ctx, "threads": model.n_threads, "n_batch": model.n_batch,
@@ -349,80 +198,6 @@ def _records(path: Path) -> list[dict]:
             continue
         out.append(rec.get("answer", rec) if isinstance(rec.get("answer"), dict) else rec)
     return out
-
-
-# --------------------------------------------------------------------------- 5. cold start, 6. memory
-
-_WRAP = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-         "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
-         "print(r, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-
-
-def run_rss(cmd: list[str], env: dict) -> tuple[int, float, int]:
-    """Run to completion; (exit code, wall seconds, max RSS in MB) of that one command. It is started
-    by a small wrapper process: a child forked from this (large) process would report this
-    process's RSS as its own high-water mark."""
-    out = subprocess.run([sys.executable, "-c", _WRAP, *cmd], capture_output=True, text=True, env=env, check=True)
-    rc, wall, kb = out.stdout.split()
-    return int(rc), float(wall), round(int(kb) / 1024)
-
-
-def first_stdout_byte(cmd: list[str], env: dict, timeout: float = 300) -> float | None:
-    """Seconds from process start to the first byte on stdout (a pseudo-terminal); then stop it."""
-    master, slave = pty.openpty()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
-    os.close(slave)
-    got = None
-    try:
-        while time.perf_counter() - t0 < timeout:
-            r, _, _ = select.select([master], [], [], 0.5)
-            if r:
-                try:
-                    data = os.read(master, 4096)
-                except OSError:
-                    break
-                if data.strip():
-                    got = time.perf_counter() - t0
-                    break
-            if proc.poll() is not None:
-                break
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        os.close(master)
-    return got
-
-
-def bench_cold(s: Settings, index_dir: Path, runs: int, env: dict) -> dict:
-    helps = []
-    for _ in range(max(5, runs)):
-        t0 = time.perf_counter()
-        subprocess.run([str(NEWSBOT), "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
-        helps.append(time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], check=True)
-    py = time.perf_counter() - t0
-    asks = []
-    for r in range(runs):
-        t = first_stdout_byte([str(NEWSBOT), "ask", ASK_Q, "--index", str(index_dir)], env)
-        asks.append(t)
-        log(f"cold ask run {r + 1}/{runs}: first token after {t if t is None else round(t, 2)} s")
-    return {"help_s": round(med(helps), 3), "python_startup_s": round(py, 3),
-            "ask_first_token_s": round(med(asks), 2) if med(asks) else None,
-            "samples": {"help": [round(x, 3) for x in helps], "ask": asks}}
-
-
-def bench_memory(index_dir: Path, files_dir: Path, work: Path, env: dict) -> dict:
-    rc1, wall1, ing = run_rss([str(NEWSBOT), "ingest", str(files_dir), "--index", str(work / "mem-index"), "--json"], env)
-    rc2, wall2, ask = run_rss([str(NEWSBOT), "ask", ASK_Q, "--index", str(index_dir), "--json"], env)
-    return {"ingest_max_rss_mb": ing, "ingest_exit": rc1, "ingest_wall_s": round(wall1, 1),
-            "ask_max_rss_mb": ask, "ask_exit": rc2, "ask_wall_s": round(wall2, 1)}
 
 
 # --------------------------------------------------------------------------- report
