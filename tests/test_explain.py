@@ -81,6 +81,9 @@ def test_each_check_of_a_sentence_in_words():
     assert explain.checks("Who flew the plane?", quoted)[0].name == "quoted"
     flagged = Sentence("The plane was red.", [], False, "not in the evidence")
     assert [(c.passed, c.detail) for c in explain.checks("Who flew the plane?", flagged)] == [(False, "not in the evidence")]
+    said = Sentence('"We flew it home" [1].', [1], True, checks={"lexical": True, "type": True, "judge": 0.45})
+    last = explain.checks("How did Jane Roe describe the flight?", said, repair="quoted_words")[-1]
+    assert last.name == "repair" and "speaker's own words" in last.detail
 
 
 # -- `newsbot ask`'s human output and --json, with a scripted model -------------------------------
