@@ -1,4 +1,4 @@
-"""Text helpers shared by every layer: sentence splitting, stopwords, stems and dates.
+"""Text helpers shared by every layer: sentence splitting, direct speech, stopwords, stems and dates.
 
 It sits beside bot.config and bot.errors, outside the layers (cli/tui -> core -> store ->
 backends), and imports none of them, so the keyword index (backends), chunking and dates (store)
@@ -203,6 +203,24 @@ def passage_sentences(text: str) -> list[tuple[int, int]]:
     # trimmed, so a sentence after blanked planted text does not start inside it
     return [(a + len(text[a:b]) - len(text[a:b].lstrip()), a + len(text[a:b].rstrip()))
             for a, b in spans if text[a:b].strip()]
+
+
+# direct speech in one sentence of a passage: closed by a mark, or running on to the sentence's end
+# (a quote of several sentences is split with the passage)
+_SPEECH = re.compile(r"(?:^|(?<=[\s(\[—–-]))[\"“]([^\"“”]+?)(?:[\"”]|$)")
+
+
+def quotations(sentence: str, least: int = 2, most: int = 40) -> list[str]:
+    """The words a sentence quotes directly, without the marks and the comma or full stop that
+    closes them: '"We will win," she said.' -> ['We will win']. Quotes of fewer than `least` or
+    more than `most` words are left out (a scare-quoted word names no statement; a long one is
+    no short answer)."""
+    out = []
+    for m in _SPEECH.finditer(sentence.strip()):
+        words = m.group(1).strip().rstrip(",.;:").strip()
+        if least <= len(words.split()) <= most:
+            out.append(words)
+    return out
 
 
 # ----------------------------------------------------------------------------- dates

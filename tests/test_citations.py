@@ -176,13 +176,3 @@ def test_a_weekday_is_a_fact_of_the_answer():
     assert checking.adds_something(q, "Thursday and Friday")
     assert not checking.adds_something("Why did the crews stop work on Thursday?", "They stopped work on Thursday.")
 
-
-def test_the_direct_speech_of_a_sentence_is_found_without_its_marks():
-    assert cit.quotations('"The tide has turned against us," the harbour master said.') == ["The tide has turned against us"]
-    assert cit.quotations("“We will rebuild the pier,” she said.") == ["We will rebuild the pier"]
-    # two quotes in one sentence; a one-word scare quote names no statement
-    assert cit.quotations('He called it a "disaster" and "the worst season in memory".') == ["the worst season in memory"]
-    # a quote of several sentences is split with the passage: its first sentence runs to the end
-    assert cit.quotations('"The pier is gone. We start again on Monday.') == ["The pier is gone. We start again on Monday"]
-    assert cit.quotations("The harbour master says the season was poor.") == []
-    assert cit.quotations('"' + "word " * 50 + '"') == []  # too long to be a short answer

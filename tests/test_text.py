@@ -40,3 +40,14 @@ def test_article_record_is_typed_and_prints_as_before():
                                       "chunks", "hash", "dup_of", "story"]  # the keys `articles --json` printed, + story
     read = ArticleRecord(id="a1", title="T", text="Body.")
     assert read.to_json()["text"] == "Body." and read["text"] == read.text and read.get("nope", 1) == 1
+
+
+def test_the_direct_speech_of_a_sentence_is_found_without_its_marks():
+    assert text.quotations('"The tide has turned against us," the harbour master said.') == ["The tide has turned against us"]
+    assert text.quotations("“We will rebuild the pier,” she said.") == ["We will rebuild the pier"]
+    # two quotes in one sentence; a one-word scare quote names no statement
+    assert text.quotations('He called it a "disaster" and "the worst season in memory".') == ["the worst season in memory"]
+    # a quote of several sentences is split with the passage: its first sentence runs to the end
+    assert text.quotations('"The pier is gone. We start again on Monday.') == ["The pier is gone. We start again on Monday"]
+    assert text.quotations("The harbour master says the season was poor.") == []
+    assert text.quotations('"' + "word " * 50 + '"') == []  # too long to be a short answer

@@ -182,24 +182,6 @@ def quotes(sentence: str) -> list[str]:
     return [q.strip() for q in _QUOTE.findall(sentence)]
 
 
-# direct speech in one sentence of a passage: closed by a mark, or running on to the sentence's end
-# (a quote of several sentences is split with the passage)
-_SPEECH = re.compile(r"(?:^|(?<=[\s(\[—–-]))[\"“]([^\"“”]+?)(?:[\"”]|$)")
-
-
-def quotations(sentence: str, least: int = 2, most: int = 40) -> list[str]:
-    """The words a sentence quotes directly, without the marks and the comma or full stop that
-    closes them: '"We will win," she said.' -> ['We will win']. Quotes of fewer than `least` or
-    more than `most` words are left out (a scare-quoted word names no statement; a long one is
-    no short answer)."""
-    out = []
-    for m in _SPEECH.finditer(sentence.strip()):
-        words = m.group(1).strip().rstrip(",.;:").strip()
-        if least <= len(words.split()) <= most:
-            out.append(words)
-    return out
-
-
 def _squash(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return " ".join(surface(text).lower().split())

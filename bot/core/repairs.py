@@ -12,6 +12,7 @@ from bot.core import checking
 from bot.core import citations as cit
 from bot.core.grounding import off_topic
 from bot.core.output_format import parse_output
+from bot.text import quotations
 
 if TYPE_CHECKING:
     from bot.core.types import Answer
@@ -100,7 +101,7 @@ class Repairs:
     @staticmethod
     def _said(chosen: list) -> list[str]:
         """The evidence's quotations, in order, at most TYPED_CHOICES."""
-        return list(dict.fromkeys(q for s in chosen for q in cit.quotations(s.text)))[:TYPED_CHOICES]
+        return list(dict.fromkeys(q for s in chosen for q in quotations(s.text)))[:TYPED_CHOICES]
 
 
 def judge_checks(judged: tuple[float, float] | None) -> dict:
