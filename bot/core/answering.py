@@ -342,15 +342,13 @@ class Answerer(Repairs, Session):
         """An article's whole text, read once per question (the checks ask for it per sentence)."""
         texts = self.__dict__.setdefault("_texts", {})
         if article_id not in texts:
-            getter = getattr(self.index, "article", None)
-            texts[article_id] = getter(article_id).get("text") if getter else None
+            texts[article_id] = self.index.article(article_id).get("text")  # BaseIndex: None when unknown
         return texts[article_id]
 
     def _outlets(self) -> list[str] | None:
         """The index's outlets, read once per question: a question's "X's report" names an outlet only if one is X."""
         if "_outlet_list" not in self.__dict__:
-            getter = getattr(self.index, "outlets", None)
-            self._outlet_list = getter() if getter else None
+            self._outlet_list = self.index.outlets()
         return self._outlet_list
 
     def _finish(self, answer: Answer, t0: float, save: bool) -> Answer:

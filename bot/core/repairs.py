@@ -65,7 +65,6 @@ class Repairs:
         picks, text, declined = parse_output(raw)
         return None if declined else self._check(answer, own, text, picks, chosen, least=self.settings.quote_threshold)
 
-
     def _speech_pick(self, answer: Answer, question: str, own: str, chosen: list, t0: float):
         """For a question about someone's words ("How did Ann Vole describe the plan?") whose evidence
         quotes direct speech: the same prompt again, at once (the KV cache still holds it), with the

@@ -20,6 +20,7 @@ from typing import Callable
 
 from bot.errors import IndexError_, NewsbotError
 
+
 def marks(n: int) -> str:
     """`?, ?, …` for an IN list or VALUES of n parameters."""
     return ",".join("?" * n)
