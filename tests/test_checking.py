@@ -305,3 +305,23 @@ def test_an_answer_holds_a_quotation_when_it_repeats_its_words():
     assert not checking.holds_quotation(q, "The harbour master says the season was poor.", said)
     # words the question holds itself do not count: "pier" is asked about
     assert not checking.holds_quotation("What did he say about the pier?", "He spoke about the pier.", said)
+
+
+def test_a_why_answered_by_a_report_without_a_cause_is_no_reason():
+    q = "Why did the mayor close the bridge?"
+    assert not checking.fits_type(q, "The mayor said the council had the traffic under control.")
+    assert not checking.fits_type(q, "Ms Vole told reporters the works were exactly what the town needed.")
+    # a report that gives a cause or a purpose answers it
+    assert checking.fits_type(q, "The mayor said the bridge was closed because its cables had rusted.")
+    assert checking.fits_type(q, "Ms Vole says it was shut out of respect for the flood victims.")
+    assert checking.fits_type(q, "The mayor said it was needed to protect drivers from falling debris.")
+    assert checking.fits_type(q, "The mayor blamed the closure on rusted cables, she said.")
+    # "to" before a place or an article is no purpose
+    assert not checking.fits_type(q, "The mayor said the crews went to the river and to Ghent.")
+    # an answer that reports nobody is judged as before
+    assert checking.fits_type(q, "Rusted cables made the bridge unsafe.")
+    assert checking.only_a_report("The minister says talks went well.")
+    assert not checking.only_a_report("Talks went well.")
+    assert not checking.only_a_report("Troops left the United States in May.")  # a country, not a verb
+    # a question that opens with whom it follows still asks why
+    assert checking.expected_type("According to the mayor, why was the bridge closed?") == "reason"

@@ -32,7 +32,7 @@ _PLACE_Q = re.compile(r"^\s*where\b|\b(?:in|at|to|from) (?:which|what) (?:\w+ ){
 # the earlier question a follow-up carries along (bot.core.conversation): "… (after: Which yacht…?)"
 CARRIED = re.compile(r"\s*\((?:after|about): .*\)\s*$")
 _LIST_Q = re.compile(r"\b(?:which|what|name(?: the)?)\s+(two|three|four|five|six|seven|eight|2|3|4|5|6|7|8)\b", re.I)
-_WHY_Q = re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b|"
+_WHY_Q = re.compile(r"^\s*(?:[^,?]*,\s*)?why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b|"
                     r"^\s*what (?:caused|led to|prompted|sparked|triggered)\b", re.I)
 # things that are named by a proper name: "Which company…?" is not answered by "a buyer"
 _NAMED_THINGS = (r"company|firm|airline|bank|carrier|club|team|party|newspaper|network|broadcaster|university|ship|yacht|"
@@ -89,9 +89,15 @@ def own_question(question: str) -> str:
     return CARRIED.sub("", question) or question
 
 
+# a clause before the question proper, with no question word of its own
+_LEAD = re.compile(r"^(?:(?!\b(?:who|whom|whose|what|which|when|where|why|how)\b)[^,?])*,\s*"
+                   r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.I)
+
+
 def expected_type(question: str) -> str | None:
     """'number' | 'date' | 'person' | 'name' | 'place' | 'reason' | None (anything may answer)."""
     q = own_question(" ".join(question.split()))  # a follow-up's carried topic is not what it asks
+    q = _LEAD.sub("", q)  # "According to the mayor, why…?" asks why
     # two-part questions ("Who…, and how many…?") ask for several kinds: the answer need fit only one
     # (a relative "who" after a noun, as in "the pilot who…", does not start a second question)
     if re.search(r"(?:,|;|\band\b|\bor\b)\s*(?:who|whom|what|which|when|where|why|how)\b", q, re.I):
@@ -185,8 +191,23 @@ def fits_type(question: str, answer: str) -> bool:
     if kind in ("person", "name", "place"):
         return bool(new_names(question, answer))
     if kind == "reason":
-        return len(cit.content_tokens(answer) - cit.content_tokens(question)) >= 2
+        return len(cit.content_tokens(answer) - cit.content_tokens(question)) >= 2 and not only_a_report(answer)
     return True
+
+
+# what someone said, and the words that make what they said a cause ("because", "out of
+# respect", "to avoid", "blamed") or a purpose ("to protect"; not "to the court")
+_REPORT = re.compile(r"\b(?:said|says|say|told|tells|stated|states|added|adds|explained|explains)\b")  # not "United States"
+_CAUSE = re.compile(r"\b(?:because|caus\w*|due|owing|thanks to|result\w*|since|so that|so as|in order|after|following|"
+                    r"amid|given|out of|fears?|feared|lack\w*|blam\w*|reasons?|meant|means|led to|lead to|leads to|"
+                    r"prompt\w*|forc\w*|concern\w*|worr\w*|risk\w*|danger\w*|threat\w*|unable|fail\w*|"
+                    r"(?-i:to (?!the\b|a\b|an\b|his\b|her\b|their\b|its\b|this\b|that\b|these\b|those\b)[a-z]+))\b", re.I)
+
+
+def only_a_report(answer: str) -> bool:
+    """An answer to "why" that only reports what someone said, with no word that ties it to a
+    cause or purpose: "The mayor said the guards had the crowd under control" answers no "why"."""
+    return bool(_REPORT.search(answer)) and not _CAUSE.search(answer)
 
 
 _NOT_A_COUNT = r"(?:\s*(?:%|per\s*cent|percent)|\s*(?:am|pm|a\.m\.|p\.m\.)\b)"
