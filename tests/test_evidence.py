@@ -47,24 +47,6 @@ def test_a_sentence_opening_with_a_pronoun_brings_its_predecessor():
     assert texts[0] == "The council approved a new budget." and texts[1].startswith("It includes 4 million")
 
 
-SPEECH = ("Port Vell reopened its harbour on Monday. The harbour master, Ines Coll, says she is not worried "
-          "about the delays to the ferry timetable. \"Nobody rebuilds a pier overnight, it's not a sandcastle,\" "
-          "she said. Divers searched the wreck overnight. Tourists were told to use the buses.")
-
-
-def test_a_question_for_someones_words_brings_the_quote_after_the_speaker():
-    q = "What did harbour master Ines Coll say rebuilding was not like?"
-    sents = pool(q, [P(SPEECH, "h")])
-    assert not max(sents, key=lambda s: s.score).text.startswith("\"Nobody")  # the quote shares few words
-    plain = [s.text for s in evidence.select(sents, 45, words, min_sentences=1, max_sentences=1)]
-    quoted = [s.text for s in evidence.select(sents, 45, words, min_sentences=1, max_sentences=1, quotes_follow=True)]
-    assert not any("sandcastle" in t for t in plain)
-    assert quoted[0].startswith("The harbour master") and "sandcastle" in quoted[1]
-    # a quote that does not fit the budget is left behind, not its speaker
-    short = [s.text for s in evidence.select(sents, 25, words, min_sentences=0, max_sentences=1, quotes_follow=True)]
-    assert short == [quoted[0]]
-
-
 def test_a_sentence_two_overlapping_chunks_hold_is_a_candidate_once():
     first = P(FERRY, "f")
     second = P("Three ferries sank off the coast near Port Vell. Divers searched the wreck overnight.", "f", start=40)

@@ -131,8 +131,7 @@ class Answerer(Repairs, Session):
         repairs. (pieces, checks, dropped) when an answer passed; None (the reason set in
         answer.refusal_reason) when not; "cancelled"."""
         evidence.score(question, pool, embed=self._embed)
-        words = checking.asks_for_words(checking.own_question(question))  # quotes follow their speaker
-        chosen = evidence.select(pool, budget, self.model.count_tokens, quotes_follow=words)
+        chosen = evidence.select(pool, budget, self.model.count_tokens)
         size = lambda ch: self.model.count_tokens("\n".join(m["content"] for m in self.messages(question, evidence.render(ch)))) + 13  # noqa: E731 (+ the chat template's markers)
         chosen = evidence.fit(chosen, size, self.settings.prompt_max)
         answer.packed = list({id(p): p for p in answer.packed + [s.prep.passage for s in chosen]}.values())

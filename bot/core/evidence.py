@@ -19,7 +19,6 @@ from typing import Callable, Sequence
 
 from bot.core import checking
 from bot.core import citations as cit
-from bot.text import quotations
 
 _PRONOUN_START = re.compile(r"^\s*[\"“]?(?:he|she|it|they|his|her|its|their|this|these|that|those|but|however|also)\b", re.I)
 
@@ -122,12 +121,9 @@ def _fused(question: str, sents: list[EvSentence], sims: list[float] | None) -> 
 
 
 def select(sents: list[EvSentence], budget: int, count_tokens: Callable[[str], int], max_sentences: int = 12,
-           min_sentences: int = 3, quotes_follow: bool = False) -> list[EvSentence]:
+           min_sentences: int = 3) -> list[EvSentence]:
     """The best sentences within `budget` tokens (each with its predecessor when it opens with a
-    pronoun), numbered in reading order: grouped by article (best article first), then by position.
-    `quotes_follow` (a question about someone's words): a sentence also brings the one after it when
-    that one quotes direct speech, budget permitting. News names a speaker, then quotes them in the
-    next sentence ("…, he said."), which shares few words with the question."""
+    pronoun), numbered in reading order: grouped by article (best article first), then by position."""
     by_pos = {(id(s.prep), s.order): s for s in sents}
     chosen: dict[tuple[int, int], EvSentence] = {}
     used = 0
@@ -139,13 +135,8 @@ def select(sents: list[EvSentence], budget: int, count_tokens: Callable[[str], i
             prev = by_pos.get((id(s.prep), s.order - 1))
             if prev is not None:
                 group.insert(0, prev)
-        nxt = by_pos.get((id(s.prep), s.order + 1)) if quotes_follow else None
-        quoted = nxt is not None and bool(quotations(nxt.text))
-        new = [g for g in group + ([nxt] if quoted else []) if (id(g.prep), g.order) not in chosen]
+        new = [g for g in group if (id(g.prep), g.order) not in chosen]
         cost = sum(count_tokens(g.text) + 4 for g in new)
-        if quoted and used + cost > budget and nxt in new:  # the quote only if it fits
-            new.remove(nxt)
-            cost -= count_tokens(nxt.text) + 4
         if used + cost > budget and len(chosen) >= min_sentences:
             continue  # a shorter sentence further down may still fit
         for g in new:
