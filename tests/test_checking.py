@@ -325,3 +325,13 @@ def test_a_why_answered_by_a_report_without_a_cause_is_no_reason():
     assert not checking.only_a_report("Troops left the United States in May.")  # a country, not a verb
     # a question that opens with whom it follows still asks why
     assert checking.expected_type("According to the mayor, why was the bridge closed?") == "reason"
+
+
+def test_a_count_of_other_things_is_no_answer_to_how_many():
+    q = "How many ferries were operating in the port last year?"
+    ev = "At the end of June there were almost 1,200 gaming machines and more than 90 tables in the port."
+    assert checking.misfit(q, "1,200", ev) == "a number the evidence gives for something else"
+    assert checking.misfit(q, "1,200", "Some 1,200 ferries and barges were operating in the port.") is None
+    assert checking.misfit(q, "Twelve ferries.", "The port's twelve operators ran the service.") is None  # the answer says it
+    # "How many did she score?" names no thing to count: nothing to check
+    assert checking.misfit("How many did Ann Vole score in the final?", "131", "Vole made 131 in the final.") is None

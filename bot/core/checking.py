@@ -160,11 +160,15 @@ def role_missing(question: str, evidence: str) -> str | None:
 
 def misfit(question: str, answer: str, evidence: str) -> str | None:
     """Why the evidence does not give `answer` as the thing asked for, when a reading of its words
-    shows it (a percentage for a count, a number that is no age, a name held by another post); None."""
+    shows it (a percentage for a count, a number that is no age, a count of other things than the
+    question's, a name held by another post); None."""
     if not_a_count(question, answer, evidence):
         return "a percentage, sum or time given as a count"
     if not_an_age(question, answer, evidence):
         return "a number the evidence does not give as an age"
+    if expected_type(question) == "number" and not _COUNTS_NO_THING.search(question) \
+            and not counts_the_thing(question, answer) and not counts_the_thing(question, evidence):
+        return "a number the evidence gives for something else"
     role = role_missing(question, evidence)
     return f"the evidence calls no one the {role}" if role else None
 
@@ -256,6 +260,8 @@ def not_an_age(question: str, answer: str, evidence: str) -> bool:
 
 _TOKEN = re.compile(r"\d[\d,.]*\d|\d|[A-Za-z][\w'-]*")
 _COUNTED = re.compile(r"\bhow many\s+((?:[a-z][\w'-]*\s+){0,2}[a-z][\w'-]*)", re.I)
+# "How many did he score?", "How many were hurt?": no thing named to be counted
+_COUNTS_NO_THING = re.compile(r"\bhow many\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can)\b", re.I)
 
 
 def counts_the_thing(question: str, sentence: str, window: int = 3) -> bool:
