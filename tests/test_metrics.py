@@ -267,3 +267,21 @@ def test_report_names_are_still_importable_from_evaluation():
     from bot.core import eval_markdown
 
     assert reexported_render_report is eval_markdown.render_report
+
+
+def test_the_written_question_sets_load_and_name_real_articles():
+    """tests/data/*_qa.jsonl (written by helpers for the fresh runs): each loads, its answerable
+    questions have answers, and each source it names is an article of the corpus."""
+    import os
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent / "data"
+    shared = Path(os.environ.get("NEWSBOT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    files = sorted(here.glob("*_qa.jsonl"))
+    assert len(files) >= 6
+    corpus = {p.name for p in (shared / "lee_background").glob("*.txt")} | {p.name for p in (shared.parent / "seeds").glob("*")}
+    for f in files:
+        for x in load_questions(f):
+            assert not x.expects_answer or x.answers, f"{f.name} {x.id}: answerable without answers"
+            if corpus:
+                assert set(x.sources) <= corpus, f"{f.name} {x.id}: unknown source {set(x.sources) - corpus}"
