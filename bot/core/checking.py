@@ -32,7 +32,7 @@ _PLACE_Q = re.compile(r"^\s*where\b|\b(?:in|at|to|from) (?:which|what) (?:\w+ ){
 # the earlier question a follow-up carries along (bot.core.conversation): "… (after: Which yacht…?)"
 CARRIED = re.compile(r"\s*\((?:after|about): .*\)\s*$")
 _LIST_Q = re.compile(r"\b(?:which|what|name(?: the)?)\s+(two|three|four|five|six|seven|eight|2|3|4|5|6|7|8)\b", re.I)
-_WHY_Q = re.compile(r"^\s*(?:[^,?]*,\s*)?why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b|"
+_WHY_Q = re.compile(r"^\s*why\b|\bwhat (?:was|is) the reason\b|\bfor what reason\b|"
                     r"^\s*what (?:caused|led to|prompted|sparked|triggered)\b", re.I)
 # things that are named by a proper name: "Which company…?" is not answered by "a buyer"
 _NAMED_THINGS = (r"company|firm|airline|bank|carrier|club|team|party|newspaper|network|broadcaster|university|ship|yacht|"
