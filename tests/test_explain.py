@@ -49,6 +49,10 @@ def test_rejected_answers_say_what_the_model_wrote_and_which_check_failed():
     why = explain.refusal(a).why
     assert why.startswith("the model's answer was not supported by the passages: ")
     assert "did not find it stated in them (p=0.21, score 0.01)" in why and "did not give a number, as asked" in why
+    a = _refused("How many planes crashed?", [CRASH], "answered", "no sentence of the answer passed the checks: …",
+                 rejected=["a number the evidence gives for something else", "not a reason"])
+    why = explain.refusal(a).why
+    assert "the number it gave counts something else in them" in why and "did not give a reason" in why
 
 
 def test_known_unknowns_cancels_and_half_answers():

@@ -161,6 +161,8 @@ def _plain(rejected: str) -> str:
         return f"it gave fewer than the {m.group(1)} items asked for"
     if rejected.startswith("a percentage, sum or time"):
         return "it gave a percentage, a sum or a time where a count was asked for"
+    if rejected == "a number the evidence gives for something else":
+        return "the number it gave counts something else in them"
     m = re.match(r"judge: the evidence does not state it \((?:score ([\d.-]+): )?p=([\d.]+)\)", rejected)
     if m:
         return f"asked again, the model did not find it stated in them (p={m.group(2)}{', score ' + m.group(1) if m.group(1) else ''})"
