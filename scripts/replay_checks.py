@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bot.core.answering as answering  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from bot.errors import NewsbotError, UsageError  # noqa: E402
 from bot.core.evaluation import _answer_json, build_record, load_questions, read_answers  # noqa: E402
 
 _BLOCK = re.compile(r"\n--- (.+?) ---\n")
@@ -59,6 +60,9 @@ def main() -> None:
     ap.add_argument("--against", default=None, help="compare outcomes with this replay's, not the recorded run's")
     args = ap.parse_args()
     qs = {q.id: q for q in load_questions(Path(args.questions))}
+    for f in filter(None, (args.answers, args.against)):
+        if not Path(f).is_file():
+            raise UsageError("Answers file not found", f"{f}: no such file. Give an answers file an eval run wrote (-o).")
     recs, _ = read_answers(Path(args.answers))
     base = {str(r["id"]): r for r in (read_answers(Path(args.against))[0] if args.against else recs)}
     flags = {"index_dir": Path(args.index)} if args.index else None
@@ -101,4 +105,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except NewsbotError as exc:  # a missing or bad file, an unknown index: one line, as the CLI says it
+        print(f"Error: {exc.one_line()}", file=sys.stderr)
+        sys.exit(int(exc.code))
