@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from bot.core import checking, comparing, evidence, later_reports
+from bot.core import checking, comparing, evidence, later_reports, misfits
 from bot.core.output_format import (AnswerStream, answer_messages, grammar, judge_score,  # noqa: F401
                                     parse_output)  # (parse_output re-exported)
 from bot.core.conversation import Turn, standalone
@@ -289,7 +289,7 @@ class Answerer(Repairs, Session):
             rejected.append(f"not a {kind}" if kind else f"fewer than the {checking.listed(question)} items asked for")
             return None
         evs = list(dict.fromkeys(e for _, found in out for e in found))
-        misfit = checking.misfit(question, whole, " ".join(e.text for e in evs))
+        misfit = misfits.misfit(question, whole, " ".join(e.text for e in evs))
         if misfit:
             rejected.append(misfit)
             return None

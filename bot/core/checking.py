@@ -6,6 +6,8 @@ answer to *this* question?
 - `fits_type(question, answer)`: the answer holds such a thing, and one the question did not
   already contain ("Who…?" answered with "12 workers" does not fit).
 - `adds_something(question, answer)`: the answer is not the question restated.
+An answer of the right kind that the evidence gives for another thing (a percentage as a count) is
+found by `misfits`, which reads the evidence around it.
 The judge (a yes/no question to the chat model, scored by `ChatModel.yes_probability` from the
 next token's probabilities, prompt `prompts/judge.user.txt`) is run by `answering`: it needs the model.
 """
@@ -40,7 +42,6 @@ _NAMED_THINGS = (r"company|firm|airline|bank|carrier|club|team|party|newspaper|n
 _NAME_Q = re.compile(r"\b(?:what|which) (?:is|was|are|were) the (?:names?|title) of\b|^\s*name the\b|"
                      r"\bwhat (?:is|was) \w+(?: \w+)? called\b|"
                      rf"^\s*(?:which|what) (?:\w+ )?(?:{_NAMED_THINGS})\b", re.I)
-_COUNT_Q = re.compile(r"\bhow many\b", re.I)
 # a question for someone's own words: "How did Ann Vole describe the plan?", "What did she call it?",
 # "What did the mayor say the council had become?"
 _WORDS_Q = re.compile(r"^\s*(?:.*?,\s*)?(?:how|what) (?:did|does|do|has|had) (?:[\w'’.,-]+ ){1,20}?"
@@ -138,41 +139,6 @@ def new_names(question: str, answer: str) -> set[str]:
     return {n for n in cit.names(answer) if not in_question(n)}
 
 
-# the posts a "who" question names people by; the evidence for a name must give the post asked about
-_ROLES = frozenset("""spokesman spokeswoman spokesperson minister director chairman chairwoman chair president secretary
-leader official officer commander chief captain skipper coach judge umpire counsel lawyer barrister prosecutor premier
-governor mayor envoy ambassador manager executive negotiator commissioner treasurer senator editor founder owner author
-referee magistrate coroner""".split())
-
-
-def role_missing(question: str, evidence: str) -> str | None:
-    """The post a who / name question asks about ("the ministry spokesman who…") when the evidence
-    never names it: a name the evidence gives for another post ("Foreign Minister Ann Vole") answers
-    another question. Only the question's first post counts ("…spokesman who said a new leader…")."""
-    if expected_type(question) not in ("person", "name"):
-        return None
-    roles = [w for w in cit.words(own_question(question)) if w.lower() in _ROLES]
-    if not roles:
-        return None
-    # a 6-letter prefix: "spokeswoman" names the post "spokesman" asks about ("spoke" does not)
-    return None if cit.known_form({cit.stem(w) for w in cit.words(evidence)}, 6)(cit.stem(roles[0])) else roles[0].lower()
-
-
-def misfit(question: str, answer: str, evidence: str) -> str | None:
-    """Why the evidence does not give `answer` as the thing asked for, when a reading of its words
-    shows it (a percentage for a count, a number that is no age, a count of other things than the
-    question's, a name held by another post); None."""
-    if not_a_count(question, answer, evidence):
-        return "a percentage, sum or time given as a count"
-    if not_an_age(question, answer, evidence):
-        return "a number the evidence does not give as an age"
-    if expected_type(question) == "number" and not _COUNTS_NO_THING.search(question) \
-            and not counts_the_thing(question, answer) and not counts_the_thing(question, evidence):
-        return "a number the evidence gives for something else"
-    role = role_missing(question, evidence)
-    return f"the evidence calls no one the {role}" if role else None
-
-
 def listed(question: str) -> int:
     """How many items a question asks for ("Which three banks…?" -> 3), else 0."""
     m = _LIST_Q.search(CARRIED.sub("", question))
@@ -212,74 +178,6 @@ def only_a_report(answer: str) -> bool:
     """An answer to "why" that only reports what someone said, with no word that ties it to a
     cause or purpose: "The mayor said the guards had the crowd under control" answers no "why"."""
     return bool(_REPORT.search(answer)) and not _CAUSE.search(answer)
-
-
-_NOT_A_COUNT = r"(?:\s*(?:%|per\s*cent|percent)|\s*(?:am|pm|a\.m\.|p\.m\.)\b)"
-
-
-def not_a_count(question: str, answer: str, evidence: str) -> bool:
-    """"How many…?" answered with a number the evidence gives only as a percentage, a sum of
-    money or a time of day ("75" from "75 per cent", "8" from "$8 million") is no count."""
-    if not _COUNT_Q.search(question):
-        return False
-    new = cit.numbers(answer) - cit.numbers(question)
-    if not new:
-        return False
-    for n in new:
-        plain = re.escape(n)
-        uses = list(re.finditer(rf"(?<![\d.,]){plain}(?![\d.,]\d)", evidence.replace(",", "")))
-        if not uses:
-            return False  # a number word or another spelling: cannot tell
-        for m in uses:
-            before = evidence.replace(",", "")[max(0, m.start() - 1):m.start()]
-            after = evidence.replace(",", "")[m.end():m.end() + 9]
-            if before != "$" and not re.match(_NOT_A_COUNT, after, re.I):
-                return False
-    return True
-
-
-_AGE_Q = re.compile(r"\bhow old\b|\bwhat (?:was |is )?(?:the |his |her |their )?age\b|['’]s age\b|\bat what age\b", re.I)
-_N = r"(\d+|[a-z]+(?:-[a-z]+)?)"
-_AGES = [re.compile(p, re.I) for p in (
-    rf"\b{_N}[- ]years?[- ]old\b", rf"\baged {_N}\b", rf"\bage (?:of )?{_N}\b", rf"\bat {_N}\b",
-    rf"\b{_N}-year-old\b", rf"[A-Z][a-z]+,\s+{_N},", rf"\b(?:is|was)\s+{_N}\s*(?:[.,;]|$|when\b)")]
-
-
-def not_an_age(question: str, answer: str, evidence: str) -> bool:
-    """"How old…?" answered with a number the evidence never gives as an age ("8" from "killed
-    eight people"). Ages read as news writes them: "54-year-old", "aged 54", "54 years old", "at
-    54", "Ann Vole, 54,", "she was 54.". Other questions: False."""
-    if not _AGE_Q.search(question):
-        return False
-    new = cit.numbers(answer) - cit.numbers(question)
-    if not new:
-        return False
-    ages = {n for pattern in _AGES for m in pattern.finditer(evidence) for n in cit.numbers(m.group(1))}
-    return not new & ages
-
-
-_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[A-Za-z][\w'-]*")
-_COUNTED = re.compile(r"\bhow many\s+((?:[a-z][\w'-]*\s+){0,2}[a-z][\w'-]*)", re.I)
-# "How many did he score?", "How many were hurt?": no thing named to be counted
-_COUNTS_NO_THING = re.compile(r"\bhow many\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can)\b", re.I)
-
-
-def counts_the_thing(question: str, sentence: str, window: int = 3) -> bool:
-    """For "How many <things>…?", a sentence offered as the answer counts those things: one of its
-    numbers has a word of <things> within `window` words after it ("Thirty members sit…", "the 29
-    cabinet members") or just before it ("members: 30"). "Four factions agreed on a cabinet" does not
-    answer "How many members does the cabinet have?". Other questions: True."""
-    m = _COUNTED.search(question)
-    if not m:
-        return True
-    things = {cit.stem(w) for w in cit.words(m.group(1)) if w.lower() not in cit.STOPWORDS} - {"mani"}
-    ws = _TOKEN.findall(cit.surface(sentence))  # words and numbers, in order
-    for i, w in enumerate(ws):
-        if cit.numbers(w) and not cit.numbers(question) & cit.numbers(w) and not re.fullmatch(r"(?:1[89]|20)\d\d", w):
-            near = ws[max(0, i - 1):i] + ws[i + 1:i + 1 + window]
-            if things & {cit.stem(x) for x in near}:
-                return True
-    return False
 
 
 def adds_something(question: str, answer: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core import checking
+from bot.core import checking, misfits
 from bot.core import citations as cit
 from bot.core.grounding import off_topic
 from bot.core.output_format import parse_output
@@ -34,7 +34,7 @@ class Repairs:
         for e in list(dict.fromkeys(picked + chosen)):
             overlap = len(cit.content_tokens(e.text) & q)
             if overlap >= max(2, 0.5 * len(q)) and checking.fits_type(question, e.text) \
-                    and checking.counts_the_thing(question, e.text) and not checking.not_an_age(question, e.text, e.text) \
+                    and misfits.counts_the_thing(question, e.text) and not misfits.not_an_age(question, e.text, e.text) \
                     and checking.adds_something(question, e.text) and not off_topic(question, e.prep, self._article_text, self._outlets()):
                 ranked.append((e in picked, overlap, e.score, e))
         ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
