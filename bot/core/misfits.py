@@ -37,7 +37,7 @@ def role_missing(question: str, evidence: str) -> str | None:
 def misfit(question: str, answer: str, evidence: str) -> str | None:
     """Why the evidence does not give `answer` as the thing asked for, when a reading of its words
     shows it (a percentage for a count, a number that is no age, a count of other things than the
-    question's, a name held by another post); None."""
+    question's, a count of the living for one of the dead, a name held by another post); None."""
     if not_a_count(question, answer, evidence):
         return "a percentage, sum or time given as a count"
     if not_an_age(question, answer, evidence):
@@ -45,6 +45,8 @@ def misfit(question: str, answer: str, evidence: str) -> str | None:
     if expected_type(question) == "number" and not _COUNTS_NO_THING.search(question) \
             and not counts_the_thing(question, answer) and not counts_the_thing(question, evidence):
         return "a number the evidence gives for something else"
+    if not_the_dead(question, answer, evidence):
+        return "a number the evidence does not give as a count of the dead"
     role = role_missing(question, evidence)
     return f"the evidence calls no one the {role}" if role else None
 
@@ -115,3 +117,31 @@ def counts_the_thing(question: str, sentence: str, window: int = 3) -> bool:
             if things & {cit.stem(x) for x in near}:
                 return True
     return False
+
+
+# words that make a number a count of the dead ("killed eight", "8 people died", "lost their lives")
+_DEATH = re.compile(r"\b(?:kill(?:s|ed|ing)?|dead|deaths?|die[ds]?|dying|fatal\w*|lives|bod(?:y|ies)|drown\w*|"
+                    r"perish\w*|murder\w*|toll)\b", re.I)
+# a death word in a clause that only places the event ("…at the crash that killed two")
+_PLACING = re.compile(r"\b(?:that|which|who|when|where|after|before)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def not_the_dead(question: str, answer: str, evidence: str, before: int = 4, after: int = 6) -> bool:
+    """"How many … were killed / died?" answered with a number the evidence gives only for something
+    else: "police rescued four people", "six of the 15 on board have been recovered". A number counts
+    the dead when a word of death is within `before` words before it or `after` words after it
+    ("killed eight people", "9,200 servicemen lost their lives"). A question whose word of death
+    only places the event ("How many were hurt in the blast that killed two?") asks no count of the
+    dead; an answer whose number the evidence does not hold in digits or words cannot be read."""
+    m = _COUNT_Q.search(question)
+    if not m or not any(not _PLACING.search(question[m.end():d.start()]) for d in _DEATH.finditer(question, m.end())):
+        return False
+    new = cit.numbers(answer) - cit.numbers(question)
+    ws = _TOKEN.findall(cit.surface(evidence))
+    seen = False
+    for i, w in enumerate(ws):
+        if cit.numbers(w) & new:
+            seen = True
+            if any(_DEATH.fullmatch(x) for x in ws[max(0, i - before):i] + ws[i + 1:i + 1 + after]):
+                return False
+    return seen

@@ -1,0 +1,96 @@
+"""The misfit checks (bot.core.misfits) on invented sentences: an answer of the right kind that
+the evidence gives for another thing than the one asked about."""
+
+import pytest
+
+from bot.core import misfits
+
+
+def test_a_percentage_sum_or_time_is_not_a_count():
+    ev = "Turnout reached 75 per cent of the 16,000 members. The club lost $8 million. Polls shut at 6 pm."
+    assert misfits.not_a_count("How many votes did the ticket receive?", "75", ev)
+    assert misfits.not_a_count("How many seats were lost?", "8 seats", ev)
+    assert misfits.not_a_count("How many polls closed?", "6", ev)
+    assert not misfits.not_a_count("How many members does the club have?", "16,000 members", ev)
+    assert not misfits.not_a_count("What share of members voted?", "75", ev)  # not a "how many" question
+
+
+def test_a_name_given_for_another_post_does_not_answer_who_holds_the_post():
+    q = "What is the name of the Ruritanian Interior Ministry spokesman who said the mayor was finished?"
+    assert misfits.role_missing(q, "Mr Vole was told of it by the Ruritanian Interior Minister, Ann Crane.") == "spokesman"
+    assert misfits.role_missing(q, "Ministry spokesman Ann Crane said the mayor was finished.") is None
+    assert misfits.role_missing(q, "Ministry spokeswoman Ann Crane said the mayor was finished.") is None
+    assert misfits.role_missing("Who won the ferry race?", "Ann Crane won.") is None  # no post asked about
+    assert misfits.role_missing("Why did the spokesman resign?", "He was ill.") is None  # not a who question
+    assert misfits.misfit(q, "Ann Crane", "Interior Minister Ann Crane spoke.") == "the evidence calls no one the spokesman"
+
+
+@pytest.mark.parametrize("sentence, counts", [
+    ("Four factions of the party agreed on a new shadow cabinet.", False),   # counts factions
+    ("The new shadow cabinet has eighteen members.", True),
+    ("Eighteen members will sit in the shadow cabinet.", True),
+    ("Mr Cole and his 17 fellow cabinet members met in Perth.", True),       # members within three words
+    ("The cabinet was formed in 2001 with members from both wings.", False),  # a year is no count
+    ("Members of the cabinet: 18.", False),                                   # too far from its number
+])
+def test_a_count_must_count_the_thing_asked_about(sentence, counts):
+    assert misfits.counts_the_thing("How many members does the new shadow cabinet have?", sentence) is counts
+
+
+def test_only_how_many_questions_ask_what_a_number_counts():
+    assert misfits.counts_the_thing("How old was the skipper?", "The skipper, 53, was shot.")
+    assert misfits.counts_the_thing("How many people died in the fire?", "Twelve people died.")
+
+
+@pytest.mark.parametrize("evidence, is_age", [
+    ("The crash killed eight people near the coast.", False),  # a count, not an age
+    ("The pilot, a 54-year-old from Perth, survived.", True),
+    ("The pilot, aged 54, survived.", True),
+    ("The pilot was 54 years old.", True),
+    ("Ann Vole, 54, flew the plane.", True),
+    ("She retired at 54 after flying for 30 years.", True),
+    ("Police said the pilot was 54.", True),
+    ("Fifty-four passengers boarded at 9 o'clock.", False),
+])
+def test_how_old_is_answered_with_a_number_the_evidence_gives_as_an_age(evidence, is_age):
+    answer = "8" if "eight" in evidence else "54"
+    assert misfits.not_an_age("How old was the pilot?", answer, evidence) is not is_age
+
+
+def test_only_age_questions_ask_for_an_age():
+    assert not misfits.not_an_age("How many people did the crash kill?", "8", "The crash killed eight people.")
+    assert misfits.not_an_age("What was the pilot's age?", "8", "The crash killed eight people.")
+
+
+def test_a_count_of_other_things_is_no_answer_to_how_many():
+    q = "How many ferries were operating in the port last year?"
+    ev = "At the end of June there were almost 1,200 gaming machines and more than 90 tables in the port."
+    assert misfits.misfit(q, "1,200", ev) == "a number the evidence gives for something else"
+    assert misfits.misfit(q, "1,200", "Some 1,200 ferries and barges were operating in the port.") is None
+    assert misfits.misfit(q, "Twelve ferries.", "The port's twelve operators ran the service.") is None  # the answer says it
+    # "How many did she score?" names no thing to count: nothing to check
+    assert misfits.misfit("How many did Ann Vole score in the final?", "131", "Vole made 131 in the final.") is None
+
+
+@pytest.mark.parametrize("evidence, of_the_dead", [
+    ("The flood killed eleven people in the valley.", True),
+    ("Eleven people died when the dam burst.", True),
+    ("In the 1917 battle 11 Australian soldiers lost their lives.", True),
+    ("The death toll has risen to 11.", True),
+    ("Rescuers pulled 11 people from the rubble alive.", False),
+    ("Eleven of the 40 people on board have so far been recovered from the river.", False),
+    ("Police said 11 people were injured and two were killed.", False),
+])
+def test_a_count_of_the_dead_must_be_given_as_one(evidence, of_the_dead):
+    q = "How many people were killed when the dam burst?"
+    assert misfits.not_the_dead(q, "11", evidence) is not of_the_dead
+    assert (misfits.misfit(q, "11", evidence) == "a number the evidence does not give as a count of the dead") is not of_the_dead
+
+
+def test_only_a_question_counting_the_dead_asks_for_a_count_of_the_dead():
+    rescued = "Rescuers pulled 11 people from the rubble alive."
+    assert not misfits.not_the_dead("How many people were rescued?", "11", rescued)
+    # the death only places the event: the count asked for is of the injured
+    assert not misfits.not_the_dead("How many were hurt in the blast that killed two?", "11", "Eleven were hurt.")
+    # the number is not in the evidence in any spelling: nothing to read
+    assert not misfits.not_the_dead("How many people died?", "12", "Dozens died.")
