@@ -344,8 +344,14 @@ def test_a_question_for_someones_words_is_answered_with_a_quotation_of_the_evide
     choices = model.grammars[1].split("line ::= ")[1]
     assert "The tide has turned against the fleet" in choices and "We will rebuild the pier by June" in choices
     assert model.history[1] == model.history[0]  # asked at once, while the KV cache holds the prompt
-    # the quotation must satisfy the judge more than a first answer: when it does not, the first stands
+    # the quotation must satisfy the judge more than a first answer: when it does not, a first answer
+    # repeating none of the quoted words is refused with it (a paraphrase the judge cannot tell from
+    # one of the sentence around the quote) ...
     ans, model, _ = make(replies, passages=[home], judge=lambda m: 0.55 if '"' in m[1]["content"].split("Proposed answer:")[1] else 0.9)
+    a = ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False)
+    assert a.refused and "no quotation passed" in a.refusal_reason
+    # ... but when the model picks no quotation, the first answer stands
+    ans, model, _ = make([replies[0], "Evidence: none"], passages=[home], judge=0.9)
     a = ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False)
     assert not a.refused and a.answer.startswith("Ida Crane said the season was poor") and a.stages["repair"] is None
     # an answer that already gives the quoted words stands; a question for no one's words is not asked again

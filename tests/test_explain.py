@@ -53,6 +53,9 @@ def test_rejected_answers_say_what_the_model_wrote_and_which_check_failed():
                  rejected=["a number the evidence gives for something else", "not a reason"])
     why = explain.refusal(a).why
     assert "the number it gave counts something else in them" in why and "did not give a reason" in why
+    a = _refused("How did the pilot describe the storm?", [CRASH], "answered", "no sentence of the answer passed the checks: …",
+                 rejected=["a paraphrase of words the evidence quotes, and no quotation passed"])
+    assert explain.refusal(a).why.endswith("it paraphrased words they quote, and none of the quotations checked out")
 
 
 def test_known_unknowns_cancels_and_half_answers():

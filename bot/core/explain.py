@@ -169,6 +169,8 @@ def _plain(rejected: str) -> str:
     m = re.match(r"judge prefers (['\"])(.*)\1 \((?:p=|score )([\d.-]+)\) to the answer", rejected)
     if m:
         return f"they fit “{m.group(2)}” better (score {m.group(3)})"
+    if rejected.startswith("a paraphrase of words the evidence quotes"):
+        return "it paraphrased words they quote, and none of the quotations checked out"
     if rejected.startswith("judge: quoted sentence refused"):
         return "no sentence of them states it either"
     return rejected
