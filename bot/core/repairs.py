@@ -34,8 +34,8 @@ class Repairs:
         for e in list(dict.fromkeys(picked + chosen)):
             overlap = len(cit.content_tokens(e.text) & q)
             if overlap >= max(2, 0.5 * len(q)) and checking.fits_type(question, e.text) \
-                    and misfits.counts_the_thing(question, e.text) and not misfits.not_an_age(question, e.text, e.text) \
-                    and checking.adds_something(question, e.text) and not off_topic(question, e.prep, self._article_text, self._outlets()):
+                    and misfits.misfit(question, e.text, e.text) is None and checking.adds_something(question, e.text) \
+                    and not off_topic(question, e.prep, self._article_text, self._outlets()):
                 ranked.append((e in picked, overlap, e.score, e))
         ranked.sort(key=lambda r: (r[0], r[1], r[2]), reverse=True)
         for *_, e in ranked[:2]:
