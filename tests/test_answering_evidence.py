@@ -350,7 +350,11 @@ def test_a_question_for_someones_words_is_answered_with_a_quotation_of_the_evide
     ans, model, _ = make(replies, passages=[home], judge=lambda m: 0.55 if '"' in m[1]["content"].split("Proposed answer:")[1] else 0.9)
     a = ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False)
     assert a.refused and "no quotation passed" in a.refusal_reason
-    # ... but when the model picks no quotation, the first answer stands
+    # ... but not for a question about what someone said (not what they called it): a paraphrase answers it
+    ans, model, _ = make(replies, passages=[home], judge=lambda m: 0.55 if '"' in m[1]["content"].split("Proposed answer:")[1] else 0.9)
+    a = ans.ask("What did harbour master Ida Crane say about the fishing season?", save=False)
+    assert not a.refused and a.answer.startswith("Ida Crane said the season was poor") and a.stages["repair"] is None
+    # ... and when the model picks no quotation, the first answer stands
     ans, model, _ = make([replies[0], "Evidence: none"], passages=[home], judge=0.9)
     a = ans.ask("How did harbour master Ida Crane describe the fishing season?", save=False)
     assert not a.refused and a.answer.startswith("Ida Crane said the season was poor") and a.stages["repair"] is None

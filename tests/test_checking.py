@@ -241,6 +241,18 @@ def test_a_question_for_someones_words_is_told_from_its_wording(question, words)
     assert checking.asks_for_words(question) is words
 
 
+@pytest.mark.parametrize("question, named", [
+    ("How did the harbour master describe the new breakwater?", True),
+    ("What did the union call the pay offer?", True),
+    ("What word did the judge use for the evidence?", True),
+    ("What did Ann Vole, the mayor of Dunmore, say the council had become?", False),  # what she said
+    ("What did the mayor say she would do if the ferry stopped?", False),
+    ("Who did the minister call to the meeting?", False),  # not a question for anyone's words
+])
+def test_a_question_for_what_someone_called_a_thing_is_told_from_one_for_what_they_said(question, named):
+    assert checking.asks_how_named(question) is named
+
+
 def test_an_answer_holds_a_quotation_when_it_repeats_its_words():
     said = ["These days the tide has turned against us", "We will rebuild the pier"]
     q = "How did the harbour master describe the season?"

@@ -125,6 +125,17 @@ def asks_for_words(question: str) -> bool:
     return bool(_WORDS_Q.search(q)) and expected_type(q) is None
 
 
+# what someone called or how they described a thing: the words are the answer, where "What did she
+# say she would do?" asks what she said, and a paraphrase answers it
+_NAMING_Q = re.compile(r"\b(?:describe|call|label|brand|liken)\b|\bwhat (?:word|words|term|phrase) did\b", re.I)
+
+
+def asks_how_named(question: str) -> bool:
+    """A question for someone's words that asks what they called something or how they described
+    it (not what they said): only their words answer it."""
+    return asks_for_words(question) and bool(_NAMING_Q.search(own_question(question)))
+
+
 def holds_quotation(question: str, answer: str, quotations: list[str]) -> bool:
     """The answer repeats at least two content words of one of the quotations that the question
     does not hold itself (it gives the quoted words, or a close paraphrase of them)."""

@@ -84,10 +84,12 @@ class Repairs:
     def _check_speech(self, answer: Answer, own: str, raw: str | None, chosen: list, result):
         """The quotation picked by `_speech_pick` replaces the first answer's refusal, or a first
         answer that repeats none of the evidence's quotations, when it passes every check with the
-        judge at quote_threshold (a second try must be surer than a first). When the pick fails, such
-        a first answer is refused too: it paraphrases words the evidence quotes, and the judge passes
-        a paraphrase of the sentence around a quote as readily as one of the quote (on dev_qa and six
-        fresh sets: two wrong answers refused, no right one). A declined pick leaves the first answer."""
+        judge at quote_threshold (a second try must be surer than a first). When the pick fails and the
+        question asks what someone called a thing or how they described it, such a first answer is
+        refused too: it paraphrases the words asked for, and the judge passes a paraphrase of the
+        sentence around a quote as readily as one of the quote (dev_qa and seven fresh sets: two wrong
+        answers refused, no right one; "What did she say she would do?" is answered by a paraphrase,
+        and one right answer was lost before this was told apart). A declined pick leaves the first answer."""
         if not raw:
             return result
         if result is not None and checking.holds_quotation(own, " ".join(t for t, _ in result[0]), self._said(chosen)):
@@ -97,8 +99,9 @@ class Repairs:
             return result
         quoted = self._check(answer, own, text, picks, chosen, least=self.settings.quote_threshold)
         if quoted is None:
-            if result is not None:
-                answer.stages["rejected"].append("a paraphrase of words the evidence quotes, and no quotation passed")
+            if result is None or not checking.asks_how_named(own):
+                return result
+            answer.stages["rejected"].append("a paraphrase of words the evidence quotes, and no quotation passed")
             return None
         answer.stages["repair"] = "quoted_words"
         return quoted
