@@ -1,7 +1,7 @@
 """Misfits: an answer of the right kind that the evidence gives for another thing than the one
 asked about. A percentage offered as a count, a number that is no age, a count of other things
-than the question's ("11,000 casinos" from "11,000 gaming machines"), a name the evidence gives
-for another post. Each reads the evidence's own words around the answer; the type checks are in
+than the question's ("11,000 casinos" from "11,000 gaming machines"), a count of the living for
+one of the dead ("rescued four people"), a name the evidence gives for another post. Each reads the evidence's own words around the answer; the type checks are in
 `checking`."""
 
 from __future__ import annotations
@@ -110,13 +110,18 @@ def counts_the_thing(question: str, sentence: str, window: int = 3) -> bool:
     if not m:
         return True
     things = {cit.stem(w) for w in cit.words(m.group(1)) if w.lower() not in cit.STOPWORDS} - {"mani"}
-    ws = _TOKEN.findall(cit.surface(sentence))  # words and numbers, in order
+    asked = cit.numbers(question)
+    fresh = lambda w: cit.numbers(w) and not asked & cit.numbers(w) and not re.fullmatch(r"(?:1[89]|20)\d\d", w)  # noqa: E731
+    return any(things & {cit.stem(x) for x in near} for near in _around_numbers(sentence, fresh, 1, window))
+
+
+def _around_numbers(text: str, keep, before: int, after: int):
+    """For each number of `text` (digits or words) that `keep(token)` accepts, the words within
+    `before` words before it and `after` words after it."""
+    ws = _TOKEN.findall(cit.surface(text))  # words and numbers, in order
     for i, w in enumerate(ws):
-        if cit.numbers(w) and not cit.numbers(question) & cit.numbers(w) and not re.fullmatch(r"(?:1[89]|20)\d\d", w):
-            near = ws[max(0, i - 1):i] + ws[i + 1:i + 1 + window]
-            if things & {cit.stem(x) for x in near}:
-                return True
-    return False
+        if keep(w):
+            yield ws[max(0, i - before):i] + ws[i + 1:i + 1 + after]
 
 
 # words that make a number a count of the dead ("killed eight", "8 people died", "lost their lives")
@@ -137,11 +142,5 @@ def not_the_dead(question: str, answer: str, evidence: str, before: int = 4, aft
     if not m or not any(not _PLACING.search(question[m.end():d.start()]) for d in _DEATH.finditer(question, m.end())):
         return False
     new = cit.numbers(answer) - cit.numbers(question)
-    ws = _TOKEN.findall(cit.surface(evidence))
-    seen = False
-    for i, w in enumerate(ws):
-        if cit.numbers(w) & new:
-            seen = True
-            if any(_DEATH.fullmatch(x) for x in ws[max(0, i - before):i] + ws[i + 1:i + 1 + after]):
-                return False
-    return seen
+    windows = list(_around_numbers(evidence, lambda w: cit.numbers(w) & new, before, after))
+    return bool(windows) and not any(_DEATH.fullmatch(x) for near in windows for x in near)
