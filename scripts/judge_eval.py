@@ -13,8 +13,11 @@ Otherwise, constructed pairs, re-scored by the model:
   that holds none of the accepted answers, proposed as the answer (the failure a lexical check
   cannot see).
 
-Usage: python scripts/judge_eval.py ANSWERS.jsonl QUESTIONS.jsonl [--from-run] [--ids-ending 38 | --not-ending 38]
-                                   [--out pairs.jsonl]
+--from-run --rescore: the same verdicts (the evidence each was given is recorded with it) put to
+the judge again under the current settings, so two judges are compared on the same pairs.
+
+Usage: python scripts/judge_eval.py ANSWERS.jsonl QUESTIONS.jsonl [--from-run [--rescore]]
+                                   [--ids-ending 38 | --not-ending 38] [--out pairs.jsonl]
 """
 
 from __future__ import annotations
@@ -67,8 +70,8 @@ def run_pairs(answers: list[dict], questions: dict) -> list[dict]:
             if v.get("role") not in ("answer", "quote"):
                 continue  # a rival is wrong by construction; what it decides is whether it beats the answer
             label = bool(q.expects_answer) and contains_answer(v["text"], q.answers, "any")
-            out.append({"id": r["id"], "answer": v["text"], "label": label, "origin": v["role"], "p_yes": v["p"],
-                        "score": v["score"]})
+            out.append({"id": r["id"], "question": q.question, "answer": v["text"], "label": label, "origin": v["role"],
+                        "p_yes": v["p"], "score": v["score"], "evidence": v.get("evidence")})
     return out
 
 
@@ -78,6 +81,8 @@ def main() -> None:
     ap.add_argument("questions")
     ap.add_argument("--out", default=None)
     ap.add_argument("--from-run", action="store_true", help="score the verdicts the eval run recorded (no model)")
+    ap.add_argument("--rescore", action="store_true", help="with --from-run: put the run's verdicts (their recorded "
+                    "evidence) to the judge again under the current settings, e.g. NEWSBOT_JUDGE_EXAMPLES=false")
     ap.add_argument("--ids-ending", default="", help="only questions whose id ends in one of these characters")
     ap.add_argument("--not-ending", default="", help="leave out questions whose id ends in one of these characters")
     args = ap.parse_args()
@@ -85,10 +90,10 @@ def main() -> None:
     recs = [json.loads(line) for line in open(args.answers, encoding="utf-8") if line.strip()]
     recs = [r for r in recs if (not args.ids_ending or str(r["id"])[-1] in args.ids_ending)
             and str(r["id"])[-1] not in args.not_ending]
-    if args.from_run:
+    if args.from_run and not args.rescore:
         report(run_pairs(recs, qs))
         return
-    ps = pairs(recs, qs)
+    ps = [p for p in run_pairs(recs, qs) if p["evidence"]] if args.from_run else pairs(recs, qs)
     s = load_settings().settings
     from bot.backends.llm import load_chat_model
 
@@ -96,7 +101,8 @@ def main() -> None:
     nulls: dict = {}
     for i, p in enumerate(ps):
         shown = "\n".join(f"[{n}] {' '.join(e.split())}" for n, e in enumerate(p["evidence"], 1))
-        got = judge_score(model.yes_probability, s.prompts_dir, p["question"], p["answer"], shown, nulls)
+        got = judge_score(model.yes_probability, s.prompts_dir, p["question"], p["answer"], shown, nulls,
+                          examples=s.judge_examples)
         p["score"], p["p_yes"] = (got[0], got[1]) if got else (None, None)
         print(f"{i + 1}/{len(ps)} {p['id']} {p['origin']:<14} label={p['label']!s:<5} score={p['score']}", file=sys.stderr)
     if args.out:
@@ -107,7 +113,7 @@ def main() -> None:
 def report(ps: list[dict]) -> None:
     pos = sum(p["label"] for p in ps)
     origins = ", ".join(f"{sum(p['origin'] == o for p in ps)} {o}" for o in dict.fromkeys(p["origin"] for p in ps))
-    print(f"{len(ps)} pairs: {pos} right, {len(ps) - pos} wrong ({origins})")
+    print(f"{len(ps)} pairs: {pos} right, {len(ps) - pos} wrong ({origins}); AUC of the score {auc(ps):.3f}")
     print("score threshold | accepts right (recall) | accepted that are right (precision) | rejects wrong")
     for t in (0.2, 0.25, 0.3, 0.33, 0.35, 0.38, 0.4, 0.45, 0.5):
         acc = [p for p in ps if p["score"] is not None and p["score"] >= t]
@@ -115,6 +121,16 @@ def report(ps: list[dict]) -> None:
         rej_wrong = sum(1 for p in ps if not p["label"] and (p["score"] is None or p["score"] < t))
         print(f"{t:.2f} | {tp}/{pos} = {tp / max(pos, 1):.2f} | {tp}/{len(acc)} = {tp / max(len(acc), 1):.2f} | "
               f"{rej_wrong}/{len(ps) - pos}")
+
+
+def auc(ps: list[dict]) -> float:
+    """How often a right answer's score beats a wrong one's (ties count half): the ranking the
+    threshold cuts, whatever the threshold."""
+    right = [p["score"] for p in ps if p["label"] and p["score"] is not None]
+    wrong = [p["score"] for p in ps if not p["label"] and p["score"] is not None]
+    if not right or not wrong:
+        return float("nan")
+    return sum((r > w) + 0.5 * (r == w) for r in right for w in wrong) / (len(right) * len(wrong))
 
 
 if __name__ == "__main__":
