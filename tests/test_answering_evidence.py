@@ -92,6 +92,9 @@ def test_the_judge_score_is_measured_against_no_answer():
     a = ans.ask("Who is the scientist under investigation?", save=False)
     assert a.refused and any("judge: the evidence does not state it (score 0.10" in r for r in a.stages["rejected"])
     assert any("Proposed answer: The sentences do not say." in m[-1]["content"] for m in model.judged)
+    # each verdict keeps the sentences it was given, so a judge can be re-scored on the same pairs
+    verdict = a.stages["judged"][0]
+    assert verdict["role"] == "answer" and verdict["evidence"] and "Ann Vole" in verdict["evidence"][0]
 
 
 def test_a_decline_with_confident_retrieval_is_asked_again_with_the_best_passage():

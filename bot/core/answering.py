@@ -236,7 +236,7 @@ class Answerer(Repairs, Session):
         # every verdict is kept: eval scores the judge as a classifier from these
         answer.stages.setdefault("judged", []).append(
             {"role": role, "text": text[:300], "p": round(p, 3), "null": None if null is None else round(null, 3),
-             "score": round(score, 3)})
+             "score": round(score, 3), "evidence": [e.text for e in evs]})
         return score, p
 
     def _yes(self, answer: Answer, messages: list[dict]) -> float | None:
