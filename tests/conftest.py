@@ -59,3 +59,22 @@ def hash_embedder():
     from tests.fakes import HashEmbedder
 
     return HashEmbedder()
+
+
+@pytest.fixture
+def slice_bound(real_model) -> float:
+    """How long a cancel may take to act while a prompt is read: the guarantee is one slice
+    (PREFILL_SLICE tokens), and how long a slice takes depends on the machine (~1.8 s on 2 idle
+    cores, more on a loaded one), so it is timed here: 1.5 slices, at least 2 s."""
+    import time
+
+    from bot.backends.llm import PREFILL_SLICE
+
+    llm = real_model.llm
+    tokens = llm.tokenize((" news of the day" * PREFILL_SLICE).encode(), add_bos=False, special=False)[:PREFILL_SLICE]
+    llm.reset()
+    t0 = time.perf_counter()
+    llm.eval(tokens)
+    took = time.perf_counter() - t0
+    llm.reset()
+    return max(2.0, 1.5 * took + 0.3)

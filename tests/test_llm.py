@@ -53,7 +53,7 @@ def test_context_overflow_is_a_clear_error():
 
 
 @pytest.mark.slow
-def test_cancel_stops_while_the_prompt_is_being_read(real_model):
+def test_cancel_stops_while_the_prompt_is_being_read(real_model, slice_bound):
     """The prompt is read in slices (PREFILL_SLICE tokens) with the cancel flag checked between them:
     a cancel 0.5 s into a ~13 s prompt returns within 2 s, and the model answers normally after."""
     import threading
@@ -66,7 +66,7 @@ def test_cancel_stops_while_the_prompt_is_being_read(real_model):
     pieces = list(real_model.stream(long, max_tokens=16))
     took = time.perf_counter() - t0
     assert real_model.last.prompt_tokens > 800 and pieces == [] and real_model.cancel_event.is_set()
-    assert took < 2.5, f"cancel took {took - 0.5:.1f} s after it was asked for"
+    assert took < 0.5 + slice_bound, f"cancel took {took - 0.5:.1f} s after it was asked for (bound {slice_bound:.1f} s)"
     assert "5" in real_model.complete(MSGS, max_tokens=8)  # the next call is not disturbed
 
 

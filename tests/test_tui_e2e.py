@@ -63,7 +63,7 @@ async def test_tui_answers_with_real_model(settings, real_model, real_embedder):
 
 @pytest.mark.slow
 @pytest.mark.anyio
-async def test_tui_cancel_while_the_real_model_reads_the_prompt(settings, real_model, real_embedder):
+async def test_tui_cancel_while_the_real_model_reads_the_prompt(settings, real_model, real_embedder, slice_bound):
     """Esc while llama.cpp reads the prompt: the UI is ready at once and the model lets go within
     2 s (it stops between prompt batches), and the next question is answered."""
     from bot.core.answering import Answerer
@@ -96,8 +96,8 @@ async def test_tui_cancel_while_the_real_model_reads_the_prompt(settings, real_m
         ready = time.monotonic() - t1
         assert not main.busy
         while not run.done.is_set():
-            assert time.monotonic() - t1 < 2.0, "the model went on reading the prompt after Esc"
+            assert time.monotonic() - t1 < slice_bound, "the model went on reading the prompt after Esc"
             await pilot.pause(0.02)
         released = time.monotonic() - t1
     print(f"\ncancel while reading the prompt: UI ready after {ready:.2f} s, model let go after {released:.2f} s")
-    assert ready < 0.5 and released < 2.0
+    assert ready < 0.5 and released < slice_bound
