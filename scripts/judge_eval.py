@@ -82,7 +82,7 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     ap.add_argument("--from-run", action="store_true", help="score the verdicts the eval run recorded (no model)")
     ap.add_argument("--rescore", action="store_true", help="with --from-run: put the run's verdicts (their recorded "
-                    "evidence) to the judge again under the current settings, e.g. NEWSBOT_JUDGE_EXAMPLES=false")
+                    "evidence) to the judge again under the current settings and prompts (e.g. another prompts_dir)")
     ap.add_argument("--ids-ending", default="", help="only questions whose id ends in one of these characters")
     ap.add_argument("--not-ending", default="", help="leave out questions whose id ends in one of these characters")
     args = ap.parse_args()
@@ -101,8 +101,7 @@ def main() -> None:
     nulls: dict = {}
     for i, p in enumerate(ps):
         shown = "\n".join(f"[{n}] {' '.join(e.split())}" for n, e in enumerate(p["evidence"], 1))
-        got = judge_score(model.yes_probability, s.prompts_dir, p["question"], p["answer"], shown, nulls,
-                          examples=s.judge_examples)
+        got = judge_score(model.yes_probability, s.prompts_dir, p["question"], p["answer"], shown, nulls)
         p["score"], p["p_yes"] = (got[0], got[1]) if got else (None, None)
         print(f"{i + 1}/{len(ps)} {p['id']} {p['origin']:<14} label={p['label']!s:<5} score={p['score']}", file=sys.stderr)
     if args.out:
