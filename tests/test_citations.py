@@ -176,3 +176,14 @@ def test_a_weekday_is_a_fact_of_the_answer():
     assert checking.adds_something(q, "Thursday and Friday")
     assert not checking.adds_something("Why did the crews stop work on Thursday?", "They stopped work on Thursday.")
 
+
+
+def test_an_acronym_matches_a_name_inside_a_longer_one():
+    text = "The New South Wales State Emergency Service (SES) has taken 900 calls since the storm."
+    assert cit.missing_entities("How many calls has the SES in NSW taken?", text) == []
+    assert cit.missing_entities("How many calls has the SES in WA taken?", text) == ["wa"]
+    # two letters are not enough inside a longer name: "Wales State" is no "WS"
+    assert cit.missing_entities("How many calls has the WS taken?", text) == ["ws"]
+    # the other way round: the question spells out what the article abbreviates
+    assert cit.missing_entities("How many calls has the State Emergency Service taken?",
+                                "The NSW SES has taken 900 calls.") == []

@@ -331,11 +331,17 @@ def _initial_runs(text: str) -> dict[str, set[str]]:
             continue
         while run and run[-1].lower() in _JOINERS:
             run.pop()
-        caps = [x for x in run if x[0].isupper()]
+        whole = [x for x in run if x[0].isupper()]
+        caps = list(whole)
         while caps and caps[0].lower() in STOPWORDS:  # "A United Nations panel…" opens a sentence: UN, not AUN
             caps.pop(0)
         if len(caps) >= 2:
             runs.setdefault("".join(x[0] for x in caps).lower(), set()).update(stem(x) for x in caps)
+        # a name inside a longer one: "New South Wales State Emergency Service" holds NSW and SES;
+        # three letters at least (two-letter initials of any pair of capitalised words are chance)
+        for i in range(len(whole)):  # (before a leading "New" was dropped as a common word)
+            for j in range(i + 3, len(whole) + 1):
+                runs.setdefault("".join(x[0] for x in whole[i:j]).lower(), set()).update(stem(x) for x in whole[i:j])
         run = []
     return runs
 
