@@ -56,6 +56,13 @@ def test_a_restated_question_adds_nothing():
     assert checking.adds_something("Who is Vole's wife?", "Ann Vole.")
 
 
+def test_another_name_with_the_same_last_word_is_something_new():
+    q = "Which river were the rafters travelling down when a swell swept them into the Orin River?"
+    assert checking.adds_something(q, "The Tarn River")  # another river, not a fuller "Orin River"
+    assert not checking.adds_something(q, "They were travelling down the Orin River.")
+    assert not checking.adds_something("What did Mr Vole say about the ferry?", "Ann Vole said the ferry.")
+
+
 def test_surface_forms_are_one_spelling():
     assert cit.numbers("25 per cent") == cit.numbers("25%") == cit.numbers("25 percent") == {"25"}
     assert cit.numbers("twenty-two people") == {"22"}

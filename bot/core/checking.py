@@ -200,7 +200,8 @@ def adds_something(question: str, answer: str) -> bool:
         q_names = cit.names(question)
         for span in _spans(_NAME_SPAN, answer):
             ws = cit.words(span)
-            if len(ws) > 1 and cit.stem(ws[-1]) in q_names and ws[-1].lower() not in _TITLES:  # same surname
+            if len(ws) > 1 and cit.stem(ws[-1]) in q_names and ws[-1].lower() not in _TITLES \
+                    and _extends(ws, question):  # same surname
                 q_tokens = q_tokens | {cit.stem(w) for w in ws}
     if cit.numbers(answer) - cit.numbers(question):
         return True
@@ -209,6 +210,17 @@ def adds_something(question: str, answer: str) -> bool:
     if cit.names(answer) - q_tokens:
         return True
     return bool(cit.content_tokens(answer) - q_tokens)  # "pseudomonas" answers "which bacterium?"
+
+
+def _extends(ws: list[str], question: str) -> bool:
+    """The name `ws` is a fuller form of one in the question: each question name ending in the same
+    word has all its words in it ("Ann Vole" for "Vole"; "Collingwood River" is not the "Franklin
+    River" of the question but another river)."""
+    have = {cit.stem(w) for w in ws}
+    ends = [qs for span in _spans(_NAME_SPAN, question)
+            for qs in [{cit.stem(w) for w in cit.words(span) if w.lower() not in _TITLES}]
+            if cit.words(span) and cit.stem(cit.words(span)[-1]) == cit.stem(ws[-1])]
+    return not ends or any(qs <= have for qs in ends)
 
 
 _NAME_SPAN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|van\s+|bin\s+)?[A-Z][\w'’-]*)*")
