@@ -37,6 +37,12 @@ def test_a_count_must_count_the_thing_asked_about(sentence, counts):
     assert misfits.counts_the_thing("How many members does the new shadow cabinet have?", sentence) is counts
 
 
+def test_another_form_of_the_counted_word_counts_it():
+    q = "How many referendums did the lecturer propose?"
+    assert misfits.counts_the_thing(q, "The lecturer is proposing three referenda on the question.")
+    assert not misfits.counts_the_thing(q, "The lecturer is proposing three reforms to the vote.")
+
+
 def test_only_how_many_questions_ask_what_a_number_counts():
     assert misfits.counts_the_thing("How old was the skipper?", "The skipper, 53, was shot.")
     assert misfits.counts_the_thing("How many people died in the fire?", "Twelve people died.")

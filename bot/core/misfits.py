@@ -112,7 +112,9 @@ def counts_the_thing(question: str, sentence: str, window: int = 3) -> bool:
     things = {cit.stem(w) for w in cit.words(m.group(1)) if w.lower() not in cit.STOPWORDS} - {"mani"}
     asked = cit.numbers(question)
     fresh = lambda w: cit.numbers(w) and not asked & cit.numbers(w) and not re.fullmatch(r"(?:1[89]|20)\d\d", w)  # noqa: E731
-    return any(things & {cit.stem(x) for x in near} for near in _around_numbers(sentence, fresh, 1, window))
+    # another form of the word counts too ("three referenda" for "how many referendums"): 6 letters
+    known = cit.known_form(things, 6)
+    return any(known(cit.stem(x)) for near in _around_numbers(sentence, fresh, 1, window) for x in near)
 
 
 def _around_numbers(text: str, keep, before: int, after: int):
