@@ -58,7 +58,7 @@ eval: models
 eval-fresh: models
 	$(NEWSBOT) ingest seeds/ --index eval-out/index
 	$(NEWSBOT) ingest $(DATA)/lee_background --source ABC --index eval-out/index
-	for s in fresh fresh2 fresh3 fresh4 fresh5 fresh6 fresh7 fresh8; do \
+	for s in fresh fresh2 fresh3 fresh4 fresh5 fresh6 fresh7 fresh8 fresh9; do \
 	  $(NEWSBOT) eval tests/data/$${s}_qa.jsonl --index eval-out/index -o eval-out/$$s.answers.jsonl --summary-json eval-out/$$s.summary.json || exit 1; \
 	done
 
