@@ -177,7 +177,6 @@ def test_a_weekday_is_a_fact_of_the_answer():
     assert not checking.adds_something("Why did the crews stop work on Thursday?", "They stopped work on Thursday.")
 
 
-
 def test_an_acronym_matches_a_name_inside_a_longer_one():
     text = "The New South Wales State Emergency Service (SES) has taken 900 calls since the storm."
     assert cit.missing_entities("How many calls has the SES in NSW taken?", text) == []

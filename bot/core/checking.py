@@ -217,10 +217,9 @@ def _extends(ws: list[str], question: str) -> bool:
     word has all its words in it ("Ann Vole" for "Vole"; "Collingwood River" is not the "Franklin
     River" of the question but another river)."""
     have = {cit.stem(w) for w in ws}
-    ends = [qs for span in _spans(_NAME_SPAN, question)
-            for qs in [{cit.stem(w) for w in cit.words(span) if w.lower() not in _TITLES}]
-            if cit.words(span) and cit.stem(cit.words(span)[-1]) == cit.stem(ws[-1])]
-    return not ends or any(qs <= have for qs in ends)
+    q_spans = [cit.words(span) for span in name_spans(question)]
+    ends = [{cit.stem(w) for w in q if w.lower() not in _TITLES} for q in q_spans if q and cit.stem(q[-1]) == cit.stem(ws[-1])]
+    return not ends or any(names <= have for names in ends)
 
 
 _NAME_SPAN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|van\s+|bin\s+)?[A-Z][\w'’-]*)*")
