@@ -13,11 +13,17 @@ DATA ?= ../shared/data
 
 .PHONY: run install models test-models test test-fast eval eval-fresh bench bench-quick clean-index
 
+# llama.cpp is compiled for this CPU (-march=native). Its AMX kernels crash (SIGSEGV in
+# ggml_backend_amx_mul_mat) in VMs that show the AMX flags but do not enable AMX state, as the
+# Firecracker machines here do: where the CPU lists amx_int8, the build leaves AMX out.
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE := $(if $(shell grep -qw amx_int8 /proc/cpuinfo 2>/dev/null && echo y),-DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)')
+
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsbot needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip wheel
-	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	CMAKE_ARGS="$(LLAMA_CMAKE) $(CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
 install: $(STAMP)
