@@ -19,6 +19,7 @@ Stopwords
 Stems
   stem(word)               Snowball stem of one word (possessive dropped; words of <= 3 letters kept)
   stem_words(words)        Snowball stems of tokens, as they are when PyStemmer is missing
+  lemma_stem(word)         the stem of a lower-case word's dictionary form (taken ~ took ~ taking)
 Dates
   normalize_date, date_bound, date_int: ISO dates, --since/--until bounds, YYYYMMDD integers
   given_date               a date a person typed (ingest's --date): YYYY-MM-DD or a ValueError
@@ -29,6 +30,7 @@ Behaviour is that of the functions these came from (moved, not changed): the che
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -82,6 +84,18 @@ def stem(word: str) -> str:
         w = w[:-2]
     w = w.strip("'-")
     return _STEMMER.stemWord(w) if len(w) > 3 else w
+
+
+@functools.lru_cache(maxsize=65536)
+def lemma_stem(word: str) -> str:
+    """The stem of a lower-case word's dictionary form (simplemma), so irregular forms meet:
+    taken ~ taking ~ took, fell ~ fallen, sought ~ seek. Capitalised words are names and keep
+    their plain stem ("US" is no form of "we")."""
+    if not word.islower() or len(word) <= 3:
+        return stem(word)
+    import simplemma
+
+    return stem(simplemma.lemmatize(word, lang="en"))
 
 
 # a second stemmer, not shared with `stem`: a PyStemmer object is not safe to use from two threads

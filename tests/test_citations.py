@@ -186,3 +186,16 @@ def test_an_acronym_matches_a_name_inside_a_longer_one():
     # the other way round: the question spells out what the article abbreviates
     assert cit.missing_entities("How many calls has the State Emergency Service taken?",
                                 "The NSW SES has taken 900 calls.") == []
+
+
+def test_an_irregular_form_of_a_word_of_the_evidence_is_that_word():
+    ev = "The Rovers lost 3-1 with Ann Vole taking two catches for the 12th time this season."
+    q = "How often has Ann Vole held two catches in a match?"
+    # "taken" is no Snowball form of "taking"; its dictionary form is the same
+    assert cit.check("Ann Vole had taken two catches for the 12th time this season.", ev, q).ok
+    assert cit.check("Ann Vole took two catches for the 12th time this season.", ev, q).ok
+    # another verb is still missing from the evidence
+    assert not cit.check("Ann Vole had dropped two catches for the 12th time this season.", ev, q).ok
+    # a capitalised word is a name, not a form of a common word
+    from bot.text import lemma_stem
+    assert lemma_stem("US") != lemma_stem("we") and lemma_stem("fallen") == lemma_stem("fell")

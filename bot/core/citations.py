@@ -20,7 +20,7 @@ from typing import Callable
 
 # moved to bot.text (one home for sentences, stopwords, stems and dates), unchanged; used here
 from bot.text import MARKER as _MARKER
-from bot.text import STOPWORDS, passage_sentences, stem
+from bot.text import STOPWORDS, lemma_stem, passage_sentences, stem
 from bot.text import answer_sentences as split_sentences  # noqa: F401 (re-exported)
 
 NUMBER_WORDS = {
@@ -248,6 +248,8 @@ def check(sentence: str, passage: str, question: str = "", title: str = "", min_
     if own:
         in_passage = known_form(p_tokens)
         found = {t for t in own if in_passage(t)}  # directs ~ director
+        if found != own:  # irregular forms: "had taken" for "taking", "fell" for "had fallen"
+            found |= _same_lemma(own - found, sentence, passage + " " + title)
         have = len(found) / len(own)
         if have < min_overlap:
             gone = sorted(own - found)
@@ -274,6 +276,13 @@ kilometres kilometers metres meters km kmh hour hours minute minutes day days we
 million billion thousand total number times""".split())
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 # verbs that carry no fact of their own: "The summit was held on January 4" from "the January 4 summit"
+def _same_lemma(missing: set[str], sentence: str, passage: str) -> set[str]:
+    """The stems of `missing` whose word in `sentence` has the dictionary form of a word of
+    `passage` (taken ~ taking, sought ~ seeks)."""
+    have = {lemma_stem(w) for w in words(passage)}
+    return {stem(w) for w in words(sentence) if stem(w) in missing and lemma_stem(w) in have}
+
+
 _LIGHT_WORDS = frozenset(stem(w) for w in """held took place occurred happened located situated based scheduled""".split())
 
 _INSTRUCTION_WORDS = frozenset(stem(w) for w in """reply replies respond response answer answers output print write
