@@ -374,3 +374,13 @@ def test_a_question_for_someones_words_is_answered_with_a_quotation_of_the_evide
     assert not a.refused and a.answer == '"The tide has turned against the fleet" [1].' and a.stages["repair"] == "quoted_words"
     ans, model, _ = make(["Evidence: 3\nAnswer: By June."], passages=[home], judge=0.9)
     assert not ans.ask("When will the pier be rebuilt?", save=False).refused and len(model.history) == 1
+
+
+def test_a_titled_surname_is_answered_with_the_full_name_of_the_evidence():
+    # news names a person in full once and "Dr Vole" after; the reader who asks who wants the name
+    ans, model, _ = make("Evidence: 1\nAnswer: Dr Vole", passages=[P(1, D, "d")], judge=0.9)
+    a = ans.ask("Who is the scientist under investigation?", save=False)
+    assert not a.refused and a.answer.startswith("Ann Vole") and "Dr Vole" not in a.answer
+    # another kind of question keeps the model's words
+    ans, model, _ = make("Evidence: 1\nAnswer: Dr Vole is under investigation.", passages=[P(1, D, "d")], judge=0.9)
+    assert ans.ask("What is happening to the scientist?", save=False).answer.startswith("Dr Vole")

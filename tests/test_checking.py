@@ -288,3 +288,12 @@ def test_a_why_answered_by_a_report_without_a_cause_is_no_reason():
     assert not checking.only_a_report("Troops left the United States in May.")  # a country, not a verb
     # a question that opens with whom it follows still asks why
     assert checking.expected_type("According to the mayor, why was the bridge closed?") == "reason"
+
+
+def test_full_names_writes_a_titled_surname_as_the_one_full_name_ending_in_it():
+    from bot.core.grounding import full_names
+    ev = "A spokesman for the mayor, Tom Birch, said the road would close. Mr Birch said it would reopen."
+    assert full_names("Mr Birch", ev) == "Tom Birch"
+    assert full_names("Dr Vole said so.", "Foreign Minister Ann Vole spoke.") == "Ann Vole said so."  # the post is no name
+    assert full_names("Mr Vole", "Ann Vole and Bob Vole spoke.") == "Mr Vole"  # two of them: cannot tell
+    assert full_names("Mr Vole", "Vole spoke.") == "Mr Vole"  # no full name

@@ -24,7 +24,7 @@ from bot.core.output_format import (AnswerStream, answer_messages, grammar, judg
                                     parse_output)  # (parse_output re-exported)
 from bot.core.conversation import Turn, standalone
 from bot.core import citations as cit
-from bot.core.grounding import add_citation, compose, meta_text, off_topic, prepare, without_one_phrase
+from bot.core.grounding import add_citation, compose, full_names, meta_text, off_topic, prepare, without_one_phrase
 from bot.core.repairs import Repairs, judge_checks
 from bot.core.session import Session, check_question
 from bot.core.types import Answer, Citation, Sentence
@@ -261,10 +261,13 @@ class Answerer(Repairs, Session):
         picked = [chosen[n - 1] for n in picks if 0 < n <= len(chosen)]
         out: list[tuple[str, list]] = []
         dropped: list[tuple[int, str]] = []  # (position, text) of sentences no evidence supports
+        who = checking.expected_type(question) in ("person", "name")
         for piece in cit.split_sentences(text):
             clean, markers = cit.parse_markers(piece)
             if not clean or not any(ch.isalnum() for ch in clean) or cit.is_refusal(clean):
                 continue
+            if who:  # "Mr Vole" as the evidence's one "Ann Vole": the name asked for
+                clean = full_names(clean, " ".join(e.text for e in chosen))
             marked = [chosen[n - 1] for n in markers if 0 < n <= len(chosen)]
             found = self._support(question, clean, picked + [m for m in marked if m not in picked], chosen)
             if found is None:

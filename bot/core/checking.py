@@ -316,3 +316,7 @@ senator judge justice professor saint st""".split())
 QUESTION_OPENERS = frozenset("who whom whose what which when where why how".split())
 _COMMON_CAPS = frozenset("""the a an in on at he she it they we this that these those there mr mrs ms dr but and so
 however meanwhile earlier later today yesterday monday tuesday wednesday thursday friday saturday sunday""".split())
+# capitalised words before a name that are no one's given name: titles, posts, sentence openers
+NOT_GIVEN_NAMES = _TITLES | _COMMON_CAPS | frozenset("""prime foreign deputy acting opposition leader secretary
+treasurer attorney governor chief commissioner police superintendent inspector detective sergeant constable captain
+coach chairman director spokesman spokeswoman federal state labor liberal greens democrat republican""".split())

@@ -137,6 +137,28 @@ def without_one_phrase(text: str) -> list[str]:
     return out[:8]
 
 
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Professor)\.?\s+([A-Z][\w'’-]+)")
+_GIVEN = r"[A-Z][a-z][\w'’-]*"
+
+
+def full_names(text: str, evidence: str) -> str:
+    """A title and surname ("Mr Vole") written as the one full name of the evidence that ends in
+    that surname ("Ann Vole"): news gives the full name once and "Mr Vole" after, and a reader who
+    asks who it was wants the name. Two full names with that surname, or none, leave it as it is."""
+    def full(m: re.Match) -> str:
+        surname = m.group(1)
+        found = set()
+        for given in re.findall(rf"\b((?:{_GIVEN}\s+){{1,2}}){re.escape(surname)}\b", evidence):
+            ws = given.split()
+            while ws and ws[0].lower() in checking.NOT_GIVEN_NAMES:  # "Minister Ann Vole": the post is no name
+                ws.pop(0)
+            if ws:
+                found.add(" ".join(ws))
+        return f"{found.pop()} {surname}" if len(found) == 1 else m.group(0)
+
+    return _TITLED.sub(full, text)
+
+
 def _attribute(text: str, cited: list[int], question: str, packed: list[Prepared]):
     """The cited passage that supports the sentence, else the best supporting retrieved one."""
     best = None
