@@ -100,3 +100,16 @@ def test_only_a_question_counting_the_dead_asks_for_a_count_of_the_dead():
     assert not misfits.not_the_dead("How many were hurt in the blast that killed two?", "11", "Eleven were hurt.")
     # the number is not in the evidence in any spelling: nothing to read
     assert not misfits.not_the_dead("How many people died?", "12", "Dozens died.")
+
+
+def test_a_feature_of_another_kind_does_not_answer_which_sea_or_river():
+    assert misfits.other_feature("In which sea was the ferry Orin sailing?", "It was in the Coral Ocean.") == "ocean"
+    assert misfits.other_feature("Which river flows past the mill?", "Lake Tarn") == "lake"
+    # the kind asked for, in either place of the name, or a name that does not say its kind
+    assert misfits.other_feature("In which sea was the ferry?", "In the Sea of Orin") is None
+    assert misfits.other_feature("Which river flows past the mill?", "The Tarn River, not Lake Tarn") is None
+    assert misfits.other_feature("Which mountain did they climb?", "Mt Orin") is None
+    assert misfits.other_feature("Which river flows past the mill?", "The Tarn") is None
+    assert misfits.other_feature("Which country won?", "The Orin Islands") is None  # not a natural feature asked
+    assert misfits.misfit("In which sea was the ferry?", "The Coral Ocean", "The ferry is in the Coral Ocean.") \
+        == "an ocean, not the sea asked for"

@@ -1,8 +1,9 @@
 """Misfits: an answer of the right kind that the evidence gives for another thing than the one
 asked about. A percentage offered as a count, a number that is no age, a count of other things
 than the question's ("11,000 casinos" from "11,000 gaming machines"), a count of the living for
-one of the dead ("rescued four people"), a name the evidence gives for another post. Each reads the evidence's own words around the answer; the type checks are in
-`checking`."""
+one of the dead ("rescued four people"), a name the evidence gives for another post, a feature
+of another kind than the one asked for ("the Indian Ocean" for "which sea"). Most read the
+evidence's own words around the answer; the type checks are in `checking`."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def role_missing(question: str, evidence: str) -> str | None:
 def misfit(question: str, answer: str, evidence: str) -> str | None:
     """Why the evidence does not give `answer` as the thing asked for, when a reading of its words
     shows it (a percentage for a count, a number that is no age, a count of other things than the
-    question's, a count of the living for one of the dead, a name held by another post); None."""
+    question's, a count of the living for one of the dead, a name held by another post, an ocean
+    for a sea); None."""
     if not_a_count(question, answer, evidence):
         return "a percentage, sum or time given as a count"
     if not_an_age(question, answer, evidence):
@@ -48,7 +50,39 @@ def misfit(question: str, answer: str, evidence: str) -> str | None:
     if not_the_dead(question, answer, evidence):
         return "a number the evidence does not give as a count of the dead"
     role = role_missing(question, evidence)
-    return f"the evidence calls no one the {role}" if role else None
+    if role:
+        return f"the evidence calls no one the {role}"
+    feature = other_feature(question, answer)
+    if feature:
+        return f"{'an' if feature[0] in 'aeiou' else 'a'} {feature}, not the {_FEATURE_Q.search(question).group(1).lower()} asked for"
+    return None
+
+
+# natural features whose names say what they are ("Indian Ocean", "Lake Eyre"); mount ~ mountain
+_FEATURES = {"sea": "sea", "ocean": "ocean", "river": "river", "lake": "lake", "bay": "bay", "gulf": "gulf",
+             "strait": "strait", "straits": "strait", "mountain": "mountain", "mount": "mountain", "mt": "mountain",
+             "desert": "desert"}  # not creek or harbour: "Cooper Creek" is a river, a harbour often a bay
+_FEATURE_Q = re.compile(r"\b(?:which|what)\s+(" + "|".join(k for k in _FEATURES if k not in ("mt", "straits")) + r")\b", re.I)
+_FEATURE_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’-]*)*")
+
+
+def other_feature(question: str, answer: str) -> str | None:
+    """"Which sea…?" answered with a name that says it is another kind of feature ("the Indian
+    Ocean", "Lake Eyre" for "which river"): the kind it names ("ocean"); None. Only a name's first
+    or last word counts ("Sea of Japan", "Port Phillip Bay"), and only natural features: a country
+    or state may be named for islands ("Solomon Islands")."""
+    m = _FEATURE_Q.search(question)
+    if not m:
+        return None
+    asked = _FEATURES[m.group(1).lower()]
+    kinds = []
+    for name in _FEATURE_NAME.findall(answer):
+        ws = [w.lower().rstrip(".") for w in name.split()]
+        here = {_FEATURES[w] for w in (ws[0], ws[-1]) if w in _FEATURES}
+        if asked in here:
+            return None  # one name of the kind asked for answers it
+        kinds += sorted(here)
+    return kinds[0] if kinds else None
 
 
 _NOT_A_COUNT = r"(?:\s*(?:%|per\s*cent|percent)|\s*(?:am|pm|a\.m\.|p\.m\.)\b)"
