@@ -384,3 +384,13 @@ def test_a_titled_surname_is_answered_with_the_full_name_of_the_evidence():
     # another kind of question keeps the model's words
     ans, model, _ = make("Evidence: 1\nAnswer: Dr Vole is under investigation.", passages=[P(1, D, "d")], judge=0.9)
     assert ans.ask("What is happening to the scientist?", save=False).answer.startswith("Dr Vole")
+
+
+def test_a_question_that_names_nothing_is_not_answered_from_an_article_about_something_else():
+    fine = "The batsman has been fined $900 for swearing at the umpire."
+    q = "What is the largest fine a landlord can face for breaching the new tenancy rules?"
+    ans, *_ = make("Evidence: 1\nAnswer: $900", passages=[P(1, fine, "f")], judge=0.9)
+    assert ans.ask(q, save=False).refused
+    rule = "Landlords who breach the new tenancy rules face a fine of up to $20,000."
+    ans, *_ = make("Evidence: 1\nAnswer: $20,000", passages=[P(1, rule, "r")], judge=0.9)
+    assert not ans.ask(q, save=False).refused

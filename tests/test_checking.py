@@ -297,3 +297,11 @@ def test_full_names_writes_a_titled_surname_as_the_one_full_name_ending_in_it():
     assert full_names("Dr Vole said so.", "Foreign Minister Ann Vole spoke.") == "Ann Vole said so."  # the post is no name
     assert full_names("Mr Vole", "Ann Vole and Bob Vole spoke.") == "Mr Vole"  # two of them: cannot tell
     assert full_names("Mr Vole", "Vole spoke.") == "Mr Vole"  # no full name
+
+
+def test_an_article_about_another_subject_does_not_answer_a_question_that_names_nothing():
+    from bot.core.grounding import shares_topic
+    q = "What is the largest penalty a landlord can face for breaching the new tenancy rules?"
+    assert not shares_topic(q, "The batsman has been fined $900 for swearing at the umpire.")  # nothing of its subject
+    assert shares_topic(q, "Landlords who breach the tenancy rules face a penalty of up to $20,000.")
+    assert shares_topic("What was stolen?", "Thieves took two paintings.")  # too few words to tell

@@ -201,6 +201,8 @@ def off_topic(question: str, prep: Prepared, article_text, outlets: list[str] | 
         return min((m if len(m) > 1 or len(cit.names(p)) < 2 else [] for p in parts
                     for m in [cit.missing_entities(p, article)]), key=len)
     missing = cit.missing_entities(question, article)
+    if not cit.names(question) and not shares_topic(question, article):
+        return ["(the question's subject)"]
     # "according to the Herald": an outlet is rarely named in its own article; it must only not
     # contradict the outlet the article is filed under
     outlet = cit.attribution_names(question)
@@ -214,6 +216,18 @@ def off_topic(question: str, prep: Prepared, article_text, outlets: list[str] | 
     if len(missing) == 1 and len(cit.names(question)) >= 4:
         return []
     return missing
+
+
+def shares_topic(question: str, article: str, least: int = 2, words: int = 4) -> bool:
+    """An article is about a question that names nothing ("What is the maximum fine for breaching
+    the privacy laws?") when it holds `least` of its content words, for a question of `words` or
+    more: a sentence about a cricketer's fine shares only "fine" with it. Other forms of a word count
+    (5 letters: "breached" for "breaching")."""
+    asked = cit.content_tokens(question)
+    if len(asked) < words:
+        return True
+    known = cit.known_form(cit.content_tokens(article), 5)
+    return sum(1 for t in asked if known(t)) >= least
 
 
 def meta_text(p: Passage) -> str:
