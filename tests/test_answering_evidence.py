@@ -394,3 +394,15 @@ def test_a_question_that_names_nothing_is_not_answered_from_an_article_about_som
     rule = "Landlords who breach the new tenancy rules face a fine of up to $20,000."
     ans, *_ = make("Evidence: 1\nAnswer: $20,000", passages=[P(1, rule, "r")], judge=0.9)
     assert not ans.ask(q, save=False).refused
+
+
+def test_a_sentence_setting_the_scene_may_name_another_article_s_subject():
+    q = ("Ann Vole spoke about the Wollongong Hospital midwives and, as acting Tarn Shire mayor, about the Orin "
+         "River floods. How many midwives were suspended?")
+    ans, *_ = make("Evidence: 1\nAnswer: Six midwives were suspended.", passages=[P(1, B, "b")], judge=0.9)
+    a = ans.ask(q, save=False)
+    assert not a.refused and a.answer.startswith("Six midwives")
+    # the question sentence's own names must still be in the article
+    q2 = q.replace("How many midwives were suspended?", "How many Orin midwives were suspended?")
+    ans, *_ = make("Evidence: 1\nAnswer: Six midwives were suspended.", passages=[P(1, B, "b")], judge=0.9)
+    assert ans.ask(q2, save=False).refused

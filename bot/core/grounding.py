@@ -200,7 +200,14 @@ def off_topic(question: str, prep: Prepared, article_text, outlets: list[str] | 
         # part (one of that part's names may be missing, as "US Navy" for "a US military ship")
         return min((m if len(m) > 1 or len(cit.names(p)) < 2 else [] for p in parts
                     for m in [cit.missing_entities(p, article)]), key=len)
-    missing = cit.missing_entities(question, article)
+    lead, asked = context_lead(question)
+    missing = cit.missing_entities(asked, article)
+    if lead:
+        # a sentence that sets the scene may span two articles ("Ann Vole spoke about the strike and,
+        # as acting mayor, about the floods."): it rules an article out only if it holds none of its names
+        scene = cit.missing_entities(lead, article)
+        if len(scene) == len(cit.missing_entities(lead, "")):
+            missing = sorted(set(missing) | set(scene))
     if not cit.names(question) and not shares_topic(question, article):
         return ["(the question's subject)"]
     # "according to the Herald": an outlet is rarely named in its own article; it must only not
@@ -213,9 +220,17 @@ def off_topic(question: str, prep: Prepared, article_text, outlets: list[str] | 
             known = {cit.stem(w) for o in outlets or [] for w in cit.words(o)}
             mentioned = cit.known_form({cit.stem(w) for w in cit.words(article)}, 4)
             missing = sorted(set(missing) | {n for n in outlet if n in known or not mentioned(n)})
-    if len(missing) == 1 and len(cit.names(question)) >= 4:
+    if len(missing) == 1 and len(cit.names(asked)) >= 4:
         return []
     return missing
+
+
+def context_lead(question: str) -> tuple[str, str]:
+    """(the statements before a question sentence, the rest): ("Ann Vole spoke twice.", "What did
+    she say?"); ("", question) when it opens with the question."""
+    pieces = cit.split_sentences(question)
+    at = next((i for i, p in enumerate(pieces) if p.rstrip().endswith("?")), 0)
+    return " ".join(pieces[:at]), " ".join(pieces[at:]) or question
 
 
 def shares_topic(question: str, article: str, least: int = 2, words: int = 4) -> bool:
