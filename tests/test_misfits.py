@@ -113,3 +113,16 @@ def test_a_feature_of_another_kind_does_not_answer_which_sea_or_river():
     assert misfits.other_feature("Which country won?", "The Orin Islands") is None  # not a natural feature asked
     assert misfits.misfit("In which sea was the ferry?", "The Coral Ocean", "The ferry is in the Coral Ocean.") \
         == "an ocean, not the sea asked for"
+
+
+def test_a_person_told_by_age_is_named_only_by_a_sentence_that_gives_the_age():
+    q = "What is the name of the 21-year-old man police interviewed over the theft of a car in Tarn?"
+    ev = "Police have interviewed a 21-year-old man over the theft. Senior Sergeant Ann Vole says the car was found."
+    assert misfits.name_not_by_age(q, "Ann Vole", ev)  # the officer who spoke, not the man
+    assert misfits.misfit(q, "Ann Vole", ev) == "a name the evidence does not give for the person of the age asked about"
+    assert not misfits.name_not_by_age(q, "Tom Birch", ev + " The man, Tom Birch, 21, will appear in court.")
+    assert not misfits.name_not_by_age(q, "Tom Birch", "Police interviewed 21-year-old Tom Birch over the theft.")
+    assert not misfits.name_not_by_age(q, "Tom Birch", "Police interviewed Tom Birch, aged 21, over the theft.")
+    assert not misfits.name_not_by_age("Who did police interview over the theft in Tarn?", "Ann Vole", ev)  # no age asked
+    assert not misfits.name_not_by_age("What are the names of the three 15-year-old boys arrested?",
+                                       "Tom Birch, Ann Vole and Bob Orin", "Three boys aged 15, Tom Birch, Ann Vole and Bob Orin, were arrested.")

@@ -2,7 +2,8 @@
 asked about. A percentage offered as a count, a number that is no age, a count of other things
 than the question's ("11,000 casinos" from "11,000 gaming machines"), a count of the living for
 one of the dead ("rescued four people"), a name the evidence gives for another post, a feature
-of another kind than the one asked for ("the Indian Ocean" for "which sea"). Most read the
+of another kind than the one asked for ("the Indian Ocean" for "which sea"), a name for a
+person told by age that no sentence gives beside that age. Most read the
 evidence's own words around the answer; the type checks are in `checking`."""
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def misfit(question: str, answer: str, evidence: str) -> str | None:
     role = role_missing(question, evidence)
     if role:
         return f"the evidence calls no one the {role}"
+    if name_not_by_age(question, answer, evidence):
+        return "a name the evidence does not give for the person of the age asked about"
     feature = other_feature(question, answer)
     if feature:
         return f"{'an' if feature[0] in 'aeiou' else 'a'} {feature}, not the {_FEATURE_Q.search(question).group(1).lower()} asked for"
@@ -63,7 +66,7 @@ _FEATURES = {"sea": "sea", "ocean": "ocean", "river": "river", "lake": "lake", "
              "strait": "strait", "straits": "strait", "mountain": "mountain", "mount": "mountain", "mt": "mountain",
              "desert": "desert"}  # not creek or harbour: "Cooper Creek" is a river, a harbour often a bay
 _FEATURE_Q = re.compile(r"\b(?:which|what)\s+(" + "|".join(k for k in _FEATURES if k not in ("mt", "straits")) + r")\b", re.I)
-_FEATURE_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’-]*)*")
+_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’-]*)*")
 
 
 def other_feature(question: str, answer: str) -> str | None:
@@ -76,7 +79,7 @@ def other_feature(question: str, answer: str) -> str | None:
         return None
     asked = _FEATURES[m.group(1).lower()]
     kinds = []
-    for name in _FEATURE_NAME.findall(answer):
+    for name in _NAME.findall(answer):
         ws = [w.lower().rstrip(".") for w in name.split()]
         here = {_FEATURES[w] for w in (ws[0], ws[-1]) if w in _FEATURES}
         if asked in here:
@@ -127,6 +130,26 @@ def not_an_age(question: str, answer: str, evidence: str) -> bool:
         return False
     ages = {n for pattern in _AGES for m in pattern.finditer(evidence) for n in cit.numbers(m.group(1))}
     return not new & ages
+
+
+def name_not_by_age(question: str, answer: str, evidence: str) -> bool:
+    """A who / name question that tells the person by age ("the 21-year-old man police interviewed")
+    answered with a name no evidence sentence gives beside that age: news often leaves such a
+    person unnamed, and a 1.5B model then names the police officer who spoke. Ages are read as
+    `not_an_age` reads them ("21-year-old", "aged 21", "Ann Vole, 21,")."""
+    if expected_type(question) not in ("person", "name"):
+        return False
+    # "21-year-old", "21 years old", "aged 21" (not "at 21": "at 5 Tarn Street" is no age)
+    asked = {n for pattern in (_AGES[0], _AGES[1], _AGES[4]) for m in pattern.finditer(question) for n in cit.numbers(m.group(1))}
+    named = [w for span in _NAME.findall(answer) for w in span.split()[-1:]
+             if cit.stem(w) not in cit.names(question) and w.lower() not in cit.STOPWORDS]
+    if not asked or not named:
+        return False
+    for sentence in cit.split_sentences(evidence):
+        aged = any(cit.numbers(m.group(1)) & asked for pattern in _AGES for m in pattern.finditer(sentence))
+        if aged and any(re.search(rf"\b{re.escape(w)}\b", sentence) for w in named):
+            return False
+    return True
 
 
 _TOKEN = re.compile(r"\d[\d,.]*\d|\d|[A-Za-z][\w'-]*")
