@@ -126,3 +126,18 @@ def test_a_person_told_by_age_is_named_only_by_a_sentence_that_gives_the_age():
     assert not misfits.name_not_by_age("Who did police interview over the theft in Tarn?", "Ann Vole", ev)  # no age asked
     assert not misfits.name_not_by_age("What are the names of the three 15-year-old boys arrested?",
                                        "Tom Birch, Ann Vole and Bob Orin", "Three boys aged 15, Tom Birch, Ann Vole and Bob Orin, were arrested.")
+
+
+def test_a_margin_is_no_total():
+    ev = "Tarn has beaten Orin by 146 runs in the first Test at Vale Oval."
+    q = "What total was Orin bowled out for in its first innings?"
+    assert misfits.a_margin(q, "146", ev)
+    assert misfits.misfit(q, "146", ev).startswith("a margin or change")
+    assert not misfits.a_margin("By how many runs did Tarn win?", "146", ev)  # a question about the difference
+    assert not misfits.a_margin("What was the margin of Tarn's win?", "146", ev)
+    assert not misfits.a_margin(q, "274", "Orin was dismissed for 274. Tarn won by 146 runs.")
+    assert not misfits.a_margin(q, "146", "Orin made 146. Tarn won by 146 runs.")  # given once as a total too
+    # who did it, not by how much: "backed by 60 per cent of voters"
+    assert not misfits.a_margin("What share of voters back the Tarn plan?", "60 per cent",
+                                "The Tarn plan is backed by 60 per cent of voters.")
+    assert not misfits.a_margin("What was the vote on the Tarn bill?", "15", "The Tarn bill passed by 15 votes to 8.")  # a tally

@@ -48,6 +48,8 @@ def misfit(question: str, answer: str, evidence: str) -> str | None:
     if expected_type(question) == "number" and not _COUNTS_NO_THING.search(question) \
             and not counts_the_thing(question, answer) and not counts_the_thing(question, evidence):
         return "a number the evidence gives for something else"
+    if a_margin(question, answer, evidence):
+        return "a margin or change the evidence gives (\"by 246 runs\"), not the amount asked for"
     if not_the_dead(question, answer, evidence):
         return "a number the evidence does not give as a count of the dead"
     role = role_missing(question, evidence)
@@ -181,6 +183,34 @@ def _around_numbers(text: str, keep, before: int, after: int):
     for i, w in enumerate(ws):
         if keep(w):
             yield ws[max(0, i - before):i] + ws[i + 1:i + 1 + after]
+
+
+# a question with one of these asks for a difference, which "by N" gives ("won by 12 votes", "rose by 5%")
+_DIFFERENCE_Q = re.compile(r"\b(?:by|margin|win|wins|won|beat|beaten|lose|loses|lost|defeat\w*|ris\w*|rose|fall\w*|fell|"
+                           r"increas\w*|decreas\w*|drop\w*|cut|grow\w*|grew|climb\w*|jump\w*|reduc\w*|lead|led|more|less|"
+                           r"fewer|higher|lower|ahead|behind|differ\w*|gap|short)\b", re.I)
+
+
+def a_margin(question: str, answer: str, evidence: str) -> bool:
+    """A number question answered with a number the evidence gives only after "by" ("Australia beat
+    Tarn by 246 runs", "shares fell by 8 per cent"): that is a margin or a change, not the total,
+    score or amount asked for ("What total was Tarn bowled out for?"). A question about a difference
+    (won, rose, by how much, margin, more…) may be answered by one."""
+    if expected_type(question) != "number" or _DIFFERENCE_Q.search(question):
+        return False
+    new = cit.numbers(answer) - cit.numbers(question)
+    flat = evidence.replace(",", "")
+    if not new:
+        return False
+    for n in new:
+        uses = list(re.finditer(rf"(?<![\d.]){re.escape(n)}(?![\d.]?\d)", flat))
+        # "backed by 60 per cent of voters", "by 40 of the members": who did it, not a margin; "passed
+        # by 15 votes to 8", "by 3-1": a tally
+        margin = lambda m: re.search(r"\bby\s+(?:about\s+|almost\s+|nearly\s+|more than\s+)?\$?$", flat[:m.start()], re.I) \
+            and not re.match(r"\s*(?:%|per\s*cent|percent)?\s+of\b|\s*(?:\w+\s+)?(?:to|-)\s*\d", flat[m.end():], re.I)  # noqa: E731
+        if not uses or not all(margin(m) for m in uses):
+            return False  # spelt in words, or given once as something else: cannot tell
+    return True
 
 
 # words that make a number a count of the dead ("killed eight", "8 people died", "lost their lives")
