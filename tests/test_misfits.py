@@ -140,4 +140,4 @@ def test_a_margin_is_no_total():
     # who did it, not by how much: "backed by 60 per cent of voters"
     assert not misfits.a_margin("What share of voters back the Tarn plan?", "60 per cent",
                                 "The Tarn plan is backed by 60 per cent of voters.")
-    assert not misfits.a_margin("What was the vote on the Tarn bill?", "15", "The Tarn bill passed by 15 votes to 8.")  # a tally
+    assert not misfits.a_margin("What was the vote on the Tarn bill?", "15", "The Tarn bill passed by 15 votes to eight.")  # a tally

@@ -191,6 +191,9 @@ _DIFFERENCE_Q = re.compile(r"\b(?:by|margin|win|wins|won|beat|beaten|lose|loses|
                            r"fewer|higher|lower|ahead|behind|differ\w*|gap|short)\b", re.I)
 
 
+_WORDS = "|".join(sorted(cit.NUMBER_WORDS, key=len, reverse=True))
+
+
 def a_margin(question: str, answer: str, evidence: str) -> bool:
     """A number question answered with a number the evidence gives only after "by" ("Australia beat
     Tarn by 246 runs", "shares fell by 8 per cent"): that is a margin or a change, not the total,
@@ -207,7 +210,7 @@ def a_margin(question: str, answer: str, evidence: str) -> bool:
         # "backed by 60 per cent of voters", "by 40 of the members": who did it, not a margin; "passed
         # by 15 votes to 8", "by 3-1": a tally
         margin = lambda m: re.search(r"\bby\s+(?:about\s+|almost\s+|nearly\s+|more than\s+)?\$?$", flat[:m.start()], re.I) \
-            and not re.match(r"\s*(?:%|per\s*cent|percent)?\s+of\b|\s*(?:\w+\s+)?(?:to|-)\s*\d", flat[m.end():], re.I)  # noqa: E731
+            and not re.match(rf"\s*(?:%|per\s*cent|percent)?\s+of\b|\s*(?:\w+\s+)?(?:to|-)\s*(?:\d|{_WORDS})\b", flat[m.end():], re.I)  # noqa: E731
         if not uses or not all(margin(m) for m in uses):
             return False  # spelt in words, or given once as something else: cannot tell
     return True
