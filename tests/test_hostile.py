@@ -250,6 +250,19 @@ def test_doctor_deep_loads_the_chat_model(tmp_path, index, monkeypatch):
     assert any("does not load" in p and "llama.cpp refused it" in p for p in data["problems"]), data["problems"]
 
 
+def test_doctor_deep_reports_a_model_that_crashes_when_it_reads_a_prompt(tmp_path, index, monkeypatch):
+    import bot.backends.llm as llm
+
+    monkeypatch.setattr(llm, "load_chat_model", lambda settings, model=None: object())
+    monkeypatch.setattr(llm, "runs_here", lambda path, n_threads=2: "crashed (SIGSEGV) reading a prompt")
+    ok = _gguf(tmp_path / "ok.gguf", None)
+    mdir = _models_with_embedder(tmp_path)
+    r = run("doctor", "--index", index, "--json", "--deep", NEWSBOT_CHAT_MODEL=str(ok), NEWSBOT_MODELS_DIR=str(mdir))
+    data = json.loads(r.stdout)
+    assert r.exit_code == 1
+    assert any("crashed (SIGSEGV)" in p and "make install" in p for p in data["problems"]), data["problems"]
+
+
 def test_doctor_deep_sha_mismatch_removes_the_stamp(tmp_path, index):
     mdir = _models_with_embedder(tmp_path)
     env = {"NEWSBOT_MODELS_DIR": str(mdir), "NEWSBOT_CHAT_MODEL": str(_gguf(tmp_path / "ok.gguf", None))}

@@ -132,3 +132,20 @@ def test_scripted_model_replays_and_records():
     assert m.complete([{"role": "user", "content": "q2"}]) == "echo q2"
     assert m.complete([{"role": "user", "content": "q3"}]) == "echo q3"
     assert len(m.history) == 3 and m.last.completion_tokens == 2
+
+
+@pytest.mark.slow
+def test_the_real_model_reads_a_prompt_in_a_child_process(real_model):
+    from bot.backends.llm import runs_here
+
+    assert runs_here(real_model.path) is None
+
+
+def test_a_child_that_dies_of_a_signal_or_fails_is_reported(monkeypatch, tmp_path):
+    import bot.backends.llm as llm
+
+    # a build the CPU cannot run kills the process: reported, not a crash of the caller
+    monkeypatch.setattr(llm, "_SMOKE", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")
+    assert llm.runs_here(tmp_path / "m.gguf") == "crashed (SIGSEGV) reading a prompt"
+    monkeypatch.setattr(llm, "_SMOKE", "raise SystemExit('no such model')")
+    assert llm.runs_here(tmp_path / "m.gguf") == "failed reading a prompt: no such model"

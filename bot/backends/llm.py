@@ -282,3 +282,35 @@ def load_chat_model(settings, model: str | None = None) -> ChatModel:
                                      n_ctx=settings.n_ctx, n_threads=settings.resolved_threads(),
                                      n_batch=settings.n_batch, temperature=settings.temperature, seed=settings.seed)
         return _CACHE[key]
+
+
+# run by `runs_here` in a child process: load the model and read a short prompt
+_SMOKE = ("import sys, llama_cpp\n"
+          "m = llama_cpp.Llama(sys.argv[1], n_ctx=256, n_threads=int(sys.argv[2]), verbose=False)\n"
+          "m.eval(m.tokenize(b'The articles say'))\n")
+
+
+def runs_here(path: Path, n_threads: int = 2, timeout: float = 300.0) -> str | None:
+    """Whether the model reads a prompt on this machine, tried in a child process: a llama.cpp
+    build this CPU cannot run dies with a signal (SIGILL; SIGSEGV in the AMX kernels of VMs that
+    show AMX but do not enable it) instead of raising, so it cannot be caught in-process. None
+    when it ran, else what went wrong."""
+    import signal
+    import subprocess
+    import sys
+
+    try:
+        r = subprocess.run([sys.executable, "-c", _SMOKE, str(path), str(n_threads)], capture_output=True,
+                           text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"read no prompt within {timeout:.0f} s"
+    if r.returncode < 0:
+        try:
+            name = signal.Signals(-r.returncode).name
+        except ValueError:
+            name = f"signal {-r.returncode}"
+        return f"crashed ({name}) reading a prompt"
+    if r.returncode:
+        last = (r.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"failed reading a prompt: {last[:200]}"
+    return None

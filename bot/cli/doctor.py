@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         chroma_url: Optional[str] = ChromaOpt,
         llm_url: Optional[str] = LlmUrlOpt,
         deep: bool = typer.Option(False, "--deep", help="Re-hash model files instead of trusting verification stamps, "
-                                  "and load the chat model."),
+                                  "load the chat model and let it read a prompt."),
         repair: bool = typer.Option(True, "--repair/--no-repair", help="Remove leftovers of an interrupted ingest."),
         json_: bool = JsonOpt,
     ) -> None:
@@ -90,7 +90,8 @@ def setting_groups(model) -> dict[str, dict]:
 
 def _check_chat_model(s, deep: bool, problems: list[str], models: list[dict]) -> None:
     """The chat model `ask` would load: a file given by path must be a complete GGUF file (its
-    header, and a size that holds its tensors); with --deep the model is loaded."""
+    header, and a size that holds its tensors); with --deep the model is loaded, and read a prompt
+    in a child process (a build the CPU cannot run crashes rather than raising)."""
     from bot.models import CATALOGUE, gguf_problem
 
     if s.chat_model in CATALOGUE:
@@ -111,7 +112,7 @@ def _check_chat_model(s, deep: bool, problems: list[str], models: list[dict]) ->
             problems.append(f"chat model file {path}: {bad}; give a complete .gguf file or a catalogue name")
             return
     if deep:
-        from bot.backends.llm import load_chat_model
+        from bot.backends.llm import load_chat_model, runs_here
         from bot.errors import NewsbotError
 
         try:
@@ -119,6 +120,11 @@ def _check_chat_model(s, deep: bool, problems: list[str], models: list[dict]) ->
             getattr(model, "llm", None)  # the in-process model loads on first use
         except NewsbotError as exc:
             problems.append(f"chat model {path} does not load: {exc.one_line()}")
+            return
+        why = runs_here(path, s.resolved_threads())
+        if why:
+            problems.append(f"chat model {path} {why}: this llama-cpp-python build cannot run here; rebuild it with "
+                            "`rm -rf .venv ~/.cache/pip/wheels && make install`")
 
 
 def _check_llm_server(s, problems: list[str]) -> None:
