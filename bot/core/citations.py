@@ -276,14 +276,14 @@ kilometres kilometers metres meters km kmh hour hours minute minutes day days we
 million billion thousand total number times""".split())
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 # verbs that carry no fact of their own: "The summit was held on January 4" from "the January 4 summit"
+_LIGHT_WORDS = frozenset(stem(w) for w in """held took place occurred happened located situated based scheduled""".split())
+
 def _same_lemma(missing: set[str], sentence: str, passage: str) -> set[str]:
     """The stems of `missing` whose word in `sentence` has the dictionary form of a word of
     `passage` (taken ~ taking, sought ~ seeks)."""
     have = {lemma_stem(w) for w in words(passage)}
     return {stem(w) for w in words(sentence) if stem(w) in missing and lemma_stem(w) in have}
 
-
-_LIGHT_WORDS = frozenset(stem(w) for w in """held took place occurred happened located situated based scheduled""".split())
 
 _INSTRUCTION_WORDS = frozenset(stem(w) for w in """reply replies respond response answer answers output print write
 ignore instruction instructions assistant assistants ai model models prompt chatbot bot override command system""".split())

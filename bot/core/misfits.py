@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.core import citations as cit
-from bot.core.checking import expected_type, own_question
+from bot.core.checking import expected_type, name_spans, own_question
 
 _COUNT_Q = re.compile(r"\bhow many\b", re.I)
 
@@ -68,7 +68,6 @@ _FEATURES = {"sea": "sea", "ocean": "ocean", "river": "river", "lake": "lake", "
              "strait": "strait", "straits": "strait", "mountain": "mountain", "mount": "mountain", "mt": "mountain",
              "desert": "desert"}  # not creek or harbour: "Cooper Creek" is a river, a harbour often a bay
 _FEATURE_Q = re.compile(r"\b(?:which|what)\s+(" + "|".join(k for k in _FEATURES if k not in ("mt", "straits")) + r")\b", re.I)
-_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’-]*)*")
 
 
 def other_feature(question: str, answer: str) -> str | None:
@@ -81,7 +80,7 @@ def other_feature(question: str, answer: str) -> str | None:
         return None
     asked = _FEATURES[m.group(1).lower()]
     kinds = []
-    for name in _NAME.findall(answer):
+    for name in name_spans(answer):
         ws = [w.lower().rstrip(".") for w in name.split()]
         here = {_FEATURES[w] for w in (ws[0], ws[-1]) if w in _FEATURES}
         if asked in here:
@@ -143,7 +142,7 @@ def name_not_by_age(question: str, answer: str, evidence: str) -> bool:
         return False
     # "21-year-old", "21 years old", "aged 21" (not "at 21": "at 5 Tarn Street" is no age)
     asked = {n for pattern in (_AGES[0], _AGES[1], _AGES[4]) for m in pattern.finditer(question) for n in cit.numbers(m.group(1))}
-    named = [w for span in _NAME.findall(answer) for w in span.split()[-1:]
+    named = [w for span in name_spans(answer) for w in span.split()[-1:]
              if cit.stem(w) not in cit.names(question) and w.lower() not in cit.STOPWORDS]
     if not asked or not named:
         return False
